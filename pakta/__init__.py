@@ -1,0 +1,61 @@
+"""Pakta: the ASN neutrality integrity pact, signed, certified and tracked per unit."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, config: dict | None) -> None:
+    from pakta import config as settings
+
+    overrides = dict(config or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None)
+    if instance_path:
+        app.instance_path = str(instance_path)
+    app.config.from_mapping(settings.load(app.instance_path, overrides))
+
+
+def register_extensions(app: Flask) -> None:
+    from pakta import auth, db, i18n, security, templating
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    templating.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from pakta.views import admin, auth, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_errors(app: Flask) -> None:
+    from pakta import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from pakta import cli
+
+    cli.init_app(app)

@@ -1,0 +1,108 @@
+"""Configuration: defaults, ``PAKTA_*`` environment variables, production guards.
+
+Every setting can come from the environment as ``PAKTA_<NAME>``; a mapping
+passed to ``create_app`` wins over both (tests use that).
+"""
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SECRET_PLACEHOLDERS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+DEFAULTS = {
+    "ENV": "development",
+    "DATABASE_URL": None,  # sqlite:///<instance>/pakta.sqlite3 when unset
+    "SECRET_KEY": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "TIMEZONE": "Asia/Jakarta",
+    "DEFAULT_LOCALE": "id",
+    "REDIS_URL": None,
+    "MAX_UPLOAD_MB": 16,
+    "SQL_ECHO": False,
+}
+
+
+def _from_environment() -> dict:
+    found = {}
+    for name, default in DEFAULTS.items():
+        raw = os.environ.get(f"PAKTA_{name}")
+        if raw is None:
+            continue
+        if isinstance(default, bool):
+            found[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, int):
+            found[name] = int(raw)
+        else:
+            found[name] = raw
+    return found
+
+
+def normalize_database_url(url: str) -> str:
+    """Let people write ``postgresql://`` and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Read, or create on first run, the development secret kept in instance/."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    settings = dict(DEFAULTS)
+    settings.update(_from_environment())
+    settings.update(overrides or {})
+    instance = Path(instance_path)
+
+    env = settings["ENV"]
+    if env not in {"development", "production", "testing"}:
+        raise ConfigError(f"PAKTA_ENV must be development, production or testing, not {env!r}")
+
+    secret = settings["SECRET_KEY"]
+    if env == "production":
+        if secret is None or secret.strip().lower() in DEFAULT_SECRET_PLACEHOLDERS:
+            raise ConfigError(
+                "PAKTA_SECRET_KEY must be set to a long random value when PAKTA_ENV=production "
+                '(for example: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if len(secret) < 32:
+            raise ConfigError("PAKTA_SECRET_KEY must be at least 32 characters in production")
+    elif not secret:
+        settings["SECRET_KEY"] = _instance_secret(instance)
+
+    if not settings["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'pakta.sqlite3'}"
+    settings["DATABASE_URL"] = normalize_database_url(settings["DATABASE_URL"])
+
+    try:
+        ZoneInfo(settings["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"PAKTA_TIMEZONE {settings['TIMEZONE']!r} is not a known zone") from error
+
+    settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024
+    settings["TESTING"] = env == "testing" or settings.get("TESTING", False)
+    production = env == "production"
+    settings.setdefault("SESSION_COOKIE_SECURE", production)
+    settings.setdefault("REMEMBER_COOKIE_SECURE", production)
+    settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    return settings

@@ -1,0 +1,71 @@
+"""Engine and one SQLAlchemy session per request.
+
+The view owns the transaction: services only add and flush, the view (or the
+CLI command) commits. The session is closed, and anything uncommitted rolled
+back, when the request or CLI app context ends.
+"""
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and real transactions.
+
+    pysqlite's own transaction handling breaks SAVEPOINT (used by the tests and
+    by nested transactions), so SQLAlchemy is told to emit BEGIN itself.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    app.extensions["pakta.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    app.teardown_appcontext(close_session)
+
+
+def database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["pakta.db"]
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    return g.db_session
+
+
+def close_session(_error: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,25 @@
+"""The domain model. Importing this package registers every table on ``Base.metadata``."""
+
+from pakta.models.audit import AuditEvent
+from pakta.models.base import Base, utcnow
+from pakta.models.campaign import Campaign, PactText
+from pakta.models.org import Employee, EmploymentType, Unit
+from pakta.models.roster import RosterUpload
+from pakta.models.signature import Signature, SignatureMethod
+from pakta.models.user import Role, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "Employee",
+    "EmploymentType",
+    "PactText",
+    "Role",
+    "RosterUpload",
+    "Signature",
+    "SignatureMethod",
+    "Unit",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,45 @@
+"""Template filters and globals: local times, masked numbers, versioned static files."""
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+from flask_babel import format_datetime
+
+from pakta.i18n import LOCALES, get_locale
+
+
+@cache
+def _static_digest(path: str) -> str:
+    file = Path(current_app.static_folder) / path
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """A static URL that changes with the file, so it can be cached for a year."""
+    return url_for("static", filename=path, v=_static_digest(path))
+
+
+def local_datetime(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    patterns = {
+        "medium": "d MMMM yyyy, HH.mm zzz",
+        "date": "d MMMM yyyy",
+        "short": "d MMM yyyy HH.mm",
+        "time": "HH.mm",
+    }
+    return format_datetime(value, patterns.get(style, style))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals.update(static_url=static_url, get_locale=get_locale, LOCALES=LOCALES)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    if not app.debug:
+        # Versioned names make every static file safe to cache for a year.
+        app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 31536000)

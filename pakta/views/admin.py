@@ -1,0 +1,273 @@
+"""Admin pages: overview, campaigns, roster import, audit trail."""
+
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from pakta.auth import admin_required
+from pakta.db import get_session
+from pakta.forms.admin import (
+    CampaignDetailsForm,
+    NewCampaignForm,
+    PactTextForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+    paragraphs,
+)
+from pakta.i18n import _
+from pakta.models import AuditEvent, Campaign, Employee, RosterUpload, Signature, Unit, utcnow
+from pakta.services import audit, campaigns, roster
+from pakta.timeutil import local_zone, to_local
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+UPLOAD_LIFETIME = timedelta(hours=2)
+
+
+def record(action: str, target_type: str, target_id: object, **details) -> None:
+    audit.record(
+        get_session(),
+        actor=current_user,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        ip_address=request.remote_addr,
+        **details,
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    db = get_session()
+    counts = {
+        "units": db.scalar(select(func.count()).select_from(Unit).where(Unit.active)),
+        "employees": db.scalar(select(func.count()).select_from(Employee).where(Employee.active)),
+        "signatures": db.scalar(select(func.count()).select_from(Signature)),
+        "campaigns": db.scalar(select(func.count()).select_from(Campaign)),
+    }
+    return render_template(
+        "admin/index.html", counts=counts, campaign=campaigns.current_campaign(db)
+    )
+
+
+# -- campaigns ---------------------------------------------------------------
+
+
+@bp.get("/kampanye")
+@admin_required
+def campaign_list():
+    db = get_session()
+    return render_template(
+        "admin/campaigns.html", campaigns=campaigns.list_campaigns(db), now=utcnow()
+    )
+
+
+@bp.route("/kampanye/baru", methods=["GET", "POST"])
+@admin_required
+def campaign_new():
+    form = NewCampaignForm()
+    if request.method == "GET":
+        start = to_local(utcnow()).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        form.opens_at.data = start
+        form.closes_at.data = start + timedelta(days=30)
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            campaign = campaigns.create_campaign(
+                db,
+                slug=form.slug.data,
+                title=form.title.data,
+                issuing_authority=form.issuing_authority.data,
+                place=form.place.data,
+                official_name=form.official_name.data or "",
+                official_title=form.official_title.data or "",
+                opens_at=form.opens_at.data.replace(tzinfo=local_zone()),
+                closes_at=form.closes_at.data.replace(tzinfo=local_zone()),
+            )
+        except campaigns.CampaignError as error:
+            form.slug.errors.append(str(error))
+        else:
+            record("campaign.create", "campaign", campaign.id, slug=campaign.slug)
+            db.commit()
+            flash(_("Campaign created with the four points of the 2022 joint decree."), "success")
+            return redirect(url_for("admin.campaign_edit", slug=campaign.slug))
+    return render_template("admin/campaign_new.html", form=form)
+
+
+def _campaign_or_404(slug: str) -> Campaign:
+    campaign = campaigns.get_campaign(get_session(), slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.route("/kampanye/<slug>", methods=["GET", "POST"])
+@admin_required
+def campaign_edit(slug: str):
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    details = CampaignDetailsForm(
+        prefix="details", obj=None if request.method == "POST" else campaign
+    )
+    if request.method == "GET":
+        details.opens_at.data = to_local(campaign.opens_at).replace(tzinfo=None)
+        details.closes_at.data = to_local(campaign.closes_at).replace(tzinfo=None)
+    text = PactTextForm(prefix="pact")
+    if request.method == "GET":
+        text.heading.data = campaign.pact.heading
+        text.preamble.data = campaign.pact.preamble
+        text.points.data = "\n\n".join(campaign.pact.points)
+        text.legal_basis.data = "\n\n".join(campaign.pact.legal_basis)
+    frozen = campaigns.has_signatures(db, campaign)
+
+    if details.submit.data and details.validate_on_submit():
+        try:
+            campaigns.update_details(
+                db,
+                campaign,
+                title=details.title.data,
+                issuing_authority=details.issuing_authority.data,
+                place=details.place.data,
+                official_name=details.official_name.data or "",
+                official_title=details.official_title.data or "",
+                opens_at=details.opens_at.data.replace(tzinfo=local_zone()),
+                closes_at=details.closes_at.data.replace(tzinfo=local_zone()),
+            )
+        except campaigns.CampaignError as error:
+            details.closes_at.errors.append(str(error))
+        else:
+            record("campaign.update", "campaign", campaign.id, slug=campaign.slug)
+            db.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("admin.campaign_edit", slug=slug))
+    elif text.submit.data and text.validate_on_submit():
+        content = campaigns.PactContent(
+            heading=text.heading.data,
+            preamble=text.preamble.data or "",
+            points=paragraphs(text.points.data),
+            legal_basis=paragraphs(text.legal_basis.data),
+        )
+        try:
+            version = campaigns.update_pact(db, campaign, content)
+        except campaigns.CampaignError as error:
+            text.points.errors.append(str(error))
+        else:
+            record(
+                "campaign.update_pact",
+                "campaign",
+                campaign.id,
+                version=version.version,
+                sha256=version.sha256,
+            )
+            db.commit()
+            flash(
+                _("Pact text saved as version {version}.").format(version=version.version),
+                "success",
+            )
+            return redirect(url_for("admin.campaign_edit", slug=slug))
+    return render_template(
+        "admin/campaign_edit.html", campaign=campaign, details=details, text=text, frozen=frozen
+    )
+
+
+# -- roster import -----------------------------------------------------------
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@admin_required
+def roster_upload():
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        upload = form.roster.data
+        content = upload.read()
+        try:
+            roster.read_table(content, upload.filename or "roster")
+        except roster.RosterFileError as error:
+            form.roster.errors.append(str(error))
+        else:
+            db = get_session()
+            pending = RosterUpload(
+                token=secrets.token_urlsafe(32),
+                uploaded_by_id=current_user.id,
+                filename=(upload.filename or "roster")[:255],
+                content=content,
+            )
+            db.add(pending)
+            db.commit()
+            return redirect(url_for("admin.roster_preview", token=pending.token))
+    return render_template("admin/roster_upload.html", form=form)
+
+
+def _pending_upload(token: str) -> RosterUpload:
+    upload = get_session().scalar(select(RosterUpload).where(RosterUpload.token == token))
+    if (
+        upload is None
+        or upload.uploaded_by_id != current_user.id
+        or upload.applied_at is not None
+        or upload.created_at < utcnow() - UPLOAD_LIFETIME
+    ):
+        abort(404)
+    return upload
+
+
+@bp.route("/roster/<token>", methods=["GET", "POST"])
+@admin_required
+def roster_preview(token: str):
+    db = get_session()
+    upload = _pending_upload(token)
+    form = RosterConfirmForm()
+    deactivate = (
+        bool(form.deactivate_missing.data)
+        if request.method == "POST"
+        else (request.args.get("deactivate_missing") == "1")
+    )
+    table = roster.read_table(upload.content, upload.filename)
+    plan = roster.plan_import(db, table, deactivate_missing=deactivate)
+    if form.validate_on_submit():
+        if plan.problems and not form.skip_bad_rows.data:
+            flash(_("Nothing was imported: fix the bad rows, or choose to skip them."), "error")
+        else:
+            result = roster.apply_import(db, plan)
+            upload.applied_at = utcnow()
+            upload.content = b""  # the roster lives in the tables now; keep no second copy
+            record("roster.import", "roster", upload.filename, **result.as_details())
+            db.commit()
+            flash(_("Roster imported."), "success")
+            return render_template(
+                "admin/roster_done.html", result=result, filename=upload.filename
+            )
+    return render_template(
+        "admin/roster_preview.html",
+        upload=upload,
+        table=table,
+        plan=plan,
+        form=form,
+        deactivate=deactivate,
+    )
+
+
+# -- audit trail ---------------------------------------------------------------
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 50
+    events = (
+        get_session()
+        .scalars(
+            select(AuditEvent)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+        .all()
+    )
+    return render_template(
+        "admin/audit.html", events=events[:per_page], page=page, has_next=len(events) > per_page
+    )

@@ -1,0 +1,173 @@
+"""Shared fixtures.
+
+The suite runs on a fresh database per run: a temporary SQLite file, or, when
+PAKTA_TEST_DATABASE_URL names a PostgreSQL server, a temporary database created
+on that server and dropped afterwards. Migrations are applied once; each test
+runs inside a transaction that is rolled back, so tests never see each other.
+"""
+
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session
+
+from flask.testing import FlaskClient
+
+from pakta import create_app, migrate
+from pakta.config import normalize_database_url
+from pakta.db import database, get_session, make_engine
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("PAKTA_TEST_DATABASE_URL")
+    return normalize_database_url(url) if url else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    server_url = _postgres_url()
+    if server_url is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pakta-test.sqlite3'}"
+        return
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"pakta_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context and ``g``, as in production.
+
+    Flask reuses an app context that is already pushed (the ``session``
+    fixture pushes one), which would share one database session and the
+    cached login between requests and hide bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": TEST_SECRET,
+            "INSTANCE_PATH": tmp_path_factory.mktemp("instance"),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = IsolatedClient
+    yield app
+    database(app).engine.dispose()
+
+
+@pytest.fixture
+def connection(app):
+    """Binds every session the app opens to one connection whose transaction is rolled back."""
+    db = database(app)
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    db.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield connection
+    finally:
+        db.sessionmaker.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app, connection) -> Iterator[Session]:
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, connection):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def is_postgresql(app) -> bool:
+    return database(app).engine.dialect.name == "postgresql"
+
+
+# -- a small organisation most tests can stand on ----------------------------
+
+
+@pytest.fixture
+def units(session):
+    """Pemda → two OPDs → one bidang under the first."""
+    from pakta.models import Unit
+
+    pemda = Unit(code="PEMDA", name="Pemerintah Kota Contoh")
+    dinkes = Unit(code="DINKES", name="Dinas Kesehatan", parent=pemda)
+    disdik = Unit(code="DISDIK", name="Dinas Pendidikan", parent=pemda)
+    p2p = Unit(code="DINKES-P2P", name="Bidang P2P", parent=dinkes)
+    session.add_all([pemda, dinkes, disdik, p2p])
+    session.flush()
+    return {unit.code: unit for unit in (pemda, dinkes, disdik, p2p)}
+
+
+@pytest.fixture
+def admin_user(session):
+    from pakta.services import accounts
+
+    return accounts.create_user(
+        session, email="admin@contoh.go.id", name="Admin Setda", role="admin", password=PASSWORD
+    )
+
+
+@pytest.fixture
+def operator_user(session, units):
+    from pakta.services import accounts
+
+    return accounts.create_user(
+        session,
+        email="operator@dinkes.contoh.go.id",
+        name="Operator Dinkes",
+        role="operator",
+        password=PASSWORD,
+        unit_code="DINKES",
+    )
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="admin@contoh.go.id", password=PASSWORD):
+        return self._client.post("/masuk", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/keluar")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
