@@ -63,8 +63,8 @@ format: install
 
 # Re-extract message ids into the catalogs after changing user-facing strings.
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o pakta/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -q -i pakta/translations/messages.pot -d pakta/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o pakta/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i pakta/translations/messages.pot -d pakta/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -230,7 +230,7 @@ def roster_import(file: Path, dry_run: bool, skip_bad_rows: bool, deactivate_mis
     if plan.problems and not skip_bad_rows:
         fail(
             _("{n} bad rows: nothing imported (--skip-bad-rows imports the rest)").format(
-                n=len(plan.problems)
+                n=len(plan.bad_rows)
             )
         )
     if dry_run:

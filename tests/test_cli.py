@@ -62,3 +62,59 @@ def test_campaign_create_refuses_a_time_it_cannot_read(runner, session):
     assert result.exit_code == 1
     assert "besok pagi" in result.output
     assert session.scalar(select(Campaign)) is None
+
+
+ROSTER = (
+    "nip,nama,unit_kode,unit_induk,jenis\n"
+    "198609262015051001,Budi Santoso,DINKES-BARU,PEMDA,PNS\n"
+    "THL0001,Asep,DINKES-BARU,,NON_ASN\n"
+)
+
+
+def test_roster_import_creates_units_and_employees_and_audits(runner, session, units, tmp_path):
+    from pakta.models import Employee, Unit
+
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER)
+    result = runner.invoke(args=["roster", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(Unit).where(Unit.code == "DINKES-BARU")).parent.code == "PEMDA"
+    assert len(session.scalars(select(Employee)).all()) == 2
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "roster.import"))
+
+
+def test_roster_import_dry_run_changes_nothing(runner, session, units, tmp_path):
+    from pakta.models import Employee
+
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER)
+    result = runner.invoke(args=["roster", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(Employee)) is None
+
+
+def test_roster_import_refuses_a_file_with_bad_rows_unless_asked_to_skip(
+    runner, session, units, tmp_path
+):
+    from pakta.models import Employee
+
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER + "198609262015051009,,DINKES,,PNS\n")
+    refused = runner.invoke(args=["roster", "import", str(path)])
+    assert refused.exit_code == 1
+    assert "4" in refused.output
+    assert session.scalar(select(Employee)) is None
+    skipped = runner.invoke(args=["roster", "import", "--skip-bad-rows", str(path)])
+    assert skipped.exit_code == 0, skipped.output
+    assert len(session.scalars(select(Employee)).all()) == 2
+
+
+def test_demo_loads_only_into_an_empty_database_and_prints_the_logins(runner, session):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@" in first.output and "password:" in first.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 1
+    quiet = runner.invoke(args=["demo", "--if-empty"])
+    assert quiet.exit_code == 0
+    assert "admin@" in quiet.output

@@ -1,0 +1,103 @@
+import io
+import re
+
+from sqlalchemy import func, select
+
+from pakta.models import AuditEvent, Employee, RosterUpload
+
+GOOD = (
+    "NIP;Nama Lengkap;Unit Kerja;Jabatan;Jenis\n"
+    "198609262015051001;Budi Santoso;DINKES;Perawat;PNS\n"
+    "200012312024211001;Siti Aminah;DISDIK;Guru;PPPK\n"
+)
+BAD = GOOD + "1.98609E+17;Rina;DINKES;Staf;PNS\n"
+
+
+def upload(client, text, filename="roster.csv"):
+    return client.post(
+        "/admin/roster",
+        data={"roster": (io.BytesIO(text.encode("utf-8")), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def employees(session):
+    return session.scalar(select(func.count()).select_from(Employee))
+
+
+def test_an_upload_shows_a_preview_and_changes_nothing_until_confirmed(
+    client, auth, admin_user, units, session
+):
+    auth.login()
+    response = upload(client, GOOD)
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"])
+    assert preview.status_code == 200
+    assert "Budi Santoso" in preview.text
+    assert employees(session) == 0
+
+
+def test_confirming_the_preview_imports_the_roster_and_audits_it(
+    client, auth, admin_user, units, session
+):
+    auth.login()
+    location = upload(client, GOOD).headers["Location"]
+    done = client.post(location, data={})
+    assert done.status_code == 200
+    assert employees(session) == 2
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "roster.import"))
+    assert event.details["created"] == 2
+    assert event.actor == admin_user.email
+    # The stored upload is spent: it cannot be replayed.
+    assert client.post(location, data={}).status_code == 404
+    assert session.scalar(select(RosterUpload.content)) == b""
+
+
+def test_bad_rows_are_listed_with_their_row_numbers_and_block_the_import(
+    client, auth, admin_user, units, session
+):
+    auth.login()
+    location = upload(client, BAD).headers["Location"]
+    preview = client.get(location)
+    assert re.search(r'<td class="num">4</td>', preview.text)
+    assert "E+17" in preview.text
+    client.post(location, data={})
+    assert employees(session) == 0
+
+
+def test_bad_rows_can_be_skipped_on_request(client, auth, admin_user, units, session):
+    auth.login()
+    location = upload(client, BAD).headers["Location"]
+    client.post(location, data={"skip_bad_rows": "y"})
+    assert employees(session) == 2
+
+
+def test_an_unreadable_file_is_refused_on_the_upload_page(client, auth, admin_user, units):
+    auth.login()
+    response = upload(client, "\x00\x01\x02 not a roster", filename="roster.csv")
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+
+
+def test_a_file_of_another_kind_is_refused(client, auth, admin_user):
+    auth.login()
+    response = upload(client, "%PDF-1.4", filename="roster.pdf")
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+
+
+def test_another_admin_cannot_open_someone_elses_upload(
+    app, client, auth, admin_user, units, session
+):
+    from pakta.services import accounts
+    from tests.conftest import PASSWORD
+
+    accounts.create_user(
+        session, email="other@contoh.go.id", name="Other", role="admin", password=PASSWORD
+    )
+    session.commit()
+    auth.login()
+    location = upload(client, GOOD).headers["Location"]
+    other = app.test_client()
+    other.post("/masuk", data={"email": "other@contoh.go.id", "password": PASSWORD})
+    assert other.get(location).status_code == 404
