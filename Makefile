@@ -34,7 +34,7 @@ system-packages:
 
 # Catalogs are compiled here, never committed as binaries.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d pakta/translations
+	@$(BIN)/pybabel compile -d pakta/translations 2>&1 | grep -v "^compiling" || true
 
 run: install
 	$(BIN)/pakta db upgrade
