@@ -34,7 +34,7 @@ system-packages:
 
 # Catalogs are compiled here, never committed as binaries.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -d pakta/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d pakta/translations
 
 run: install
 	$(BIN)/pakta db upgrade

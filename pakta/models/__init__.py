@@ -3,6 +3,7 @@
 from pakta.models.audit import AuditEvent
 from pakta.models.base import Base, utcnow
 from pakta.models.campaign import Campaign, PactText
+from pakta.models.link import SigningLink
 from pakta.models.org import Employee, EmploymentType, Unit
 from pakta.models.roster import RosterUpload
 from pakta.models.signature import Signature, SignatureMethod
@@ -19,6 +20,7 @@ __all__ = [
     "RosterUpload",
     "Signature",
     "SignatureMethod",
+    "SigningLink",
     "Unit",
     "User",
     "utcnow",
