@@ -2,13 +2,20 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 ROOT = Path(__file__).resolve().parent.parent
+ONE_YEAR = 365 * 24 * 3600
+
+
+class PaktaFlask(Flask):
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        # templating.static_url adds ?v=<content hash>: such a URL never changes content.
+        return ONE_YEAR if request.args.get("v") else None
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    app = PaktaFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -42,9 +49,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pakta.views import admin, auth, public
+    from pakta.views import admin, auth, kiosk, public, signing
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(signing.bp)
+    app.register_blueprint(kiosk.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
 

@@ -7,9 +7,11 @@ back, when the request or CLI app context ends.
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -46,7 +48,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
 
 
 def init_app(app: Flask) -> None:
@@ -61,7 +64,10 @@ def database(app: Flask | None = None) -> Database:
 
 def get_session() -> Session:
     if "db_session" not in g:
-        g.db_session = database().sessionmaker()
+        session = database().sessionmaker()
+        if has_request_context() and request.method not in SAFE_METHODS:
+            begin_write(session)
+        g.db_session = session
     return g.db_session
 
 
@@ -69,3 +75,14 @@ def close_session(_error: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer, before its first query.
+
+    SQLite cannot turn a read transaction into a write one once another writer
+    has committed (it answers "database is locked" at once), so a request that
+    will write takes the write lock up front; PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

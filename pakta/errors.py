@@ -1,6 +1,6 @@
 """Error pages in one place: one handler per code, HTML or JSON by what was asked."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -63,6 +63,10 @@ def handle_csrf_error(_error: CSRFError):
 def handle_unexpected(error: Exception):
     from pakta.db import close_session
 
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.error(
+        "unhandled error on %s %s", request.method, request.path, exc_info=original
+    )
     # The session may be mid-transaction and broken; throw it away.
     close_session()
     return render_error(500)

@@ -9,6 +9,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import format_datetime
 
 from pakta.i18n import LOCALES, get_locale
+from pakta.services.identity import mask_identity
 
 
 @cache
@@ -36,10 +37,7 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["mask"] = mask_identity
     app.jinja_env.globals.update(static_url=static_url, get_locale=get_locale, LOCALES=LOCALES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    if not app.debug:
-        # Versioned names make every static file safe to cache for a year.
-        app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 31536000)

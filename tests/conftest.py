@@ -12,10 +12,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
-
-from flask.testing import FlaskClient
 
 from pakta import create_app, migrate
 from pakta.config import normalize_database_url

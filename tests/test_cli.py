@@ -118,3 +118,77 @@ def test_demo_loads_only_into_an_empty_database_and_prints_the_logins(runner, se
     quiet = runner.invoke(args=["demo", "--if-empty"])
     assert quiet.exit_code == 0
     assert "admin@" in quiet.output
+
+
+# -- links -------------------------------------------------------------------
+
+
+def add_dinkes_staff(session, units) -> None:
+    """A campaign; three people in DINKES and its bidang, one in DISDIK."""
+    from pakta.models import Employee, EmploymentType
+    from pakta.services import campaigns
+
+    campaigns.create_campaign(
+        session, slug="pilkada-2024", title="Pilkada", issuing_authority="Pemda", place="Contoh"
+    )
+    for number, code in [(1, "DINKES"), (2, "DINKES"), (3, "DINKES-P2P"), (4, "DISDIK")]:
+        session.add(
+            Employee(
+                identity_number=f"1986092620150510{number:02d}",
+                name=f"Pegawai {number}",
+                employment_type=EmploymentType.PNS,
+                unit=units[code],
+            )
+        )
+    session.flush()
+
+
+def links_export(runner, tmp_path, file_format, unit="DINKES"):
+    out = tmp_path / f"links.{file_format}"
+    args = ["links", "export", "--campaign", "pilkada-2024", "--unit", unit]
+    return runner.invoke(args=[*args, "--format", file_format, "--out", str(out)]), out
+
+
+def test_links_export_writes_the_sub_tree_s_links_as_csv_and_audits(
+    runner, session, units, tmp_path
+):
+    from pakta.models import SigningLink
+    from pakta.services import links
+
+    add_dinkes_staff(session, units)
+    result, out = links_export(runner, tmp_path, "csv")
+    assert result.exit_code == 0, result.output
+    assert "3" in result.output
+    lines = out.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == "nip,nama,unit,link" and len(lines) == 4
+    assert links.resolve(session, lines[1].rsplit("/s/", 1)[1]) is not None
+    assert len(session.scalars(select(SigningLink)).all()) == 3
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "links.export"))
+    assert (event.target_type, event.target_id) == ("unit", "DINKES")
+    assert event.details["count"] == 3 and event.details["format"] == "csv"
+    assert event.actor.startswith("cli:")
+
+
+def test_links_export_writes_printable_slips_as_pdf(runner, session, units, tmp_path):
+    add_dinkes_staff(session, units)
+    result, out = links_export(runner, tmp_path, "pdf")
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_links_export_refuses_an_unknown_unit_and_writes_nothing(runner, session, units, tmp_path):
+    from pakta.models import SigningLink
+
+    add_dinkes_staff(session, units)
+    result, out = links_export(runner, tmp_path, "csv", unit="DINSOS")
+    assert result.exit_code == 1
+    assert "DINSOS" in result.output
+    assert not out.exists()
+    assert session.scalar(select(SigningLink)) is None
+
+
+def test_links_export_refuses_an_unknown_campaign(runner, session, units, tmp_path):
+    result, out = links_export(runner, tmp_path, "csv")
+    assert result.exit_code == 1
+    assert "pilkada-2024" in result.output
+    assert not out.exists()

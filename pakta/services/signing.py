@@ -1,21 +1,49 @@
-"""Recording a signature on the pact.
+"""Signing the pact.
 
 A signature is written once and never changed. The unit, name and position
 are copied from the roster as they are at that moment, so a later move or
-rename leaves the record as it was signed.
+rename leaves the record as it was signed. A second attempt for the same
+person and campaign (a double tap, two tabs, two kiosks) never writes a second
+row: the database's unique constraint decides, and the loser is handed the
+signature that won.
 """
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
 _CERTIFICATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class SigningError(Exception):
+    """The signature cannot be recorded; str() is a user-facing message."""
+
+
+class CampaignNotOpen(SigningError):
+    def __init__(self, campaign: Campaign, now: datetime):
+        self.not_yet = now < campaign.opens_at
+        self.when = campaign.opens_at if self.not_yet else campaign.closes_at
+        super().__init__(
+            str(_l("Signing has not opened yet.") if self.not_yet else _l("Signing has closed."))
+        )
+
+
+class NotEligible(SigningError):
+    pass
+
+
+class IncompleteSubmission(SigningError):
+    pass
 
 
 def new_certificate_number(signed_at: datetime) -> str:
@@ -36,6 +64,12 @@ class Evidence:
     witness_user_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    signature: Signature
+    created: bool
+
+
 def existing_signature(
     session: Session, campaign: Campaign, employee: Employee
 ) -> Signature | None:
@@ -44,6 +78,75 @@ def existing_signature(
             Signature.campaign_id == campaign.id, Signature.employee_id == employee.id
         )
     )
+
+
+def _comparable_name(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"[.,]", " ", text)
+    return " ".join(text.split())
+
+
+def typed_name_matches(typed: str, roster_name: str) -> bool:
+    """Case, spacing, dots and commas aside, the typed name must be the roster's."""
+    return bool(typed.strip()) and _comparable_name(typed) == _comparable_name(roster_name)
+
+
+def check_can_sign(campaign: Campaign, employee: Employee, now: datetime) -> None:
+    if not employee.active:
+        raise NotEligible(str(_l("This employee is not active on the roster.")))
+    if not campaign.is_open(now):
+        raise CampaignNotOpen(campaign, now)
+
+
+def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence) -> None:
+    expected = list(range(1, len(campaign.pact.points) + 1))
+    if sorted(set(evidence.acknowledged_points)) != expected:
+        raise IncompleteSubmission(str(_l("Tick every point of the pact to sign it.")))
+    if evidence.signature_png is None:
+        if evidence.typed_name is None or not evidence.typed_name.strip():
+            raise IncompleteSubmission(str(_l("Draw your signature in the box.")))
+        if not typed_name_matches(evidence.typed_name, employee.name):
+            raise IncompleteSubmission(
+                str(_l("Type your full name exactly as it is written above."))
+            )
+
+
+def sign(
+    session: Session,
+    *,
+    campaign: Campaign,
+    employee: Employee,
+    method: SignatureMethod,
+    evidence: Evidence,
+    now: datetime | None = None,
+) -> Outcome:
+    """Record the signature, or hand back the one already recorded. Flushes, never commits."""
+    existing = existing_signature(session, campaign, employee)
+    if existing is not None:
+        return Outcome(existing, created=False)
+    now = now or utcnow()
+    check_can_sign(campaign, employee, now)
+    _check_submission(campaign, employee, evidence)
+    for _attempt in range(3):
+        try:
+            with session.begin_nested():
+                signature = record_signature(
+                    session,
+                    campaign=campaign,
+                    employee=employee,
+                    method=method,
+                    evidence=evidence,
+                    signed_at=now,
+                )
+        except IntegrityError:
+            # Someone signed for this person in the meantime, or (rarely) the
+            # random certificate number was taken: look, then try a new number.
+            existing = existing_signature(session, campaign, employee)
+            if existing is not None:
+                return Outcome(existing, created=False)
+            continue
+        return Outcome(signature, created=True)
+    raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
 
 
 def record_signature(
@@ -55,6 +158,7 @@ def record_signature(
     evidence: Evidence,
     signed_at: datetime | None = None,
 ) -> Signature:
+    """Write the row as it stands; `sign` is the checked way in."""
     signed_at = signed_at or utcnow()
     pact = campaign.pact
     signature = Signature(

@@ -1,0 +1,22 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SearchField, StringField, SubmitField
+from wtforms.validators import Length, Optional
+
+from pakta.i18n import _l
+
+
+class SignForm(FlaskForm):
+    # The drawn signature as a data: URL written by signature-pad.js.
+    signature = HiddenField(validators=[Optional(), Length(max=300_000)])
+    typed_name = StringField(
+        _l("Type your full name exactly as written above"),
+        validators=[Optional(), Length(max=255)],
+    )
+    submit = SubmitField(_l("Sign the pact"))
+
+
+class KioskSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = SearchField(_l("Your name or NIP"), validators=[Optional(), Length(max=100)])

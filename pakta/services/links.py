@@ -1,0 +1,124 @@
+"""Personal signing links: one unguessable link per employee per campaign."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pakta import keys
+from pakta.models import Campaign, Employee, SigningLink, Unit, User, utcnow
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    identity_number: str
+    name: str
+    unit_code: str
+    unit_name: str
+    position: str
+    token: str
+
+
+def token_for(link: SigningLink) -> str:
+    return keys.signing_link_token(link.campaign_id, link.employee_id, link.version)
+
+
+def _new_link(campaign: Campaign, employee_id: int, version: int, creator: User | None):
+    link = SigningLink(
+        campaign_id=campaign.id,
+        employee_id=employee_id,
+        version=version,
+        created_by_id=creator.id if creator else None,
+    )
+    link.token_hash = keys.token_hash(token_for(link))
+    return link
+
+
+def active_links(session: Session, campaign: Campaign, unit_ids: set[int] | None):
+    query = (
+        select(SigningLink, Employee, Unit)
+        .join(Employee, SigningLink.employee_id == Employee.id)
+        .join(Unit, Employee.unit_id == Unit.id)
+        .where(
+            SigningLink.campaign_id == campaign.id,
+            SigningLink.voided_at.is_(None),
+            Employee.active,
+        )
+        .order_by(Unit.code, Employee.name)
+    )
+    if unit_ids is not None:
+        query = query.where(Employee.unit_id.in_(unit_ids))
+    return session.execute(query).all()
+
+
+def ensure_links(
+    session: Session, campaign: Campaign, unit_ids: set[int] | None, creator: User | None
+) -> int:
+    """Give every active employee in the units a link if they have none; returns how many."""
+    employees = select(Employee.id).where(Employee.active)
+    if unit_ids is not None:
+        employees = employees.where(Employee.unit_id.in_(unit_ids))
+    linked = select(SigningLink.employee_id).where(
+        SigningLink.campaign_id == campaign.id, SigningLink.voided_at.is_(None)
+    )
+    missing = session.scalars(employees.where(Employee.id.not_in(linked))).all()
+    # Employees whose links were all voided continue from their last version.
+    versions = dict(
+        session.execute(
+            select(SigningLink.employee_id, func.max(SigningLink.version))
+            .where(SigningLink.campaign_id == campaign.id, SigningLink.employee_id.in_(missing))
+            .group_by(SigningLink.employee_id)
+        ).all()
+    )
+    session.add_all(
+        _new_link(campaign, employee_id, versions.get(employee_id, 0) + 1, creator)
+        for employee_id in missing
+    )
+    session.flush()
+    return len(missing)
+
+
+def export_rows(
+    session: Session, campaign: Campaign, unit_ids: set[int] | None, creator: User | None
+) -> list[LinkRow]:
+    """Every active employee's link in the units, creating the missing ones first."""
+    ensure_links(session, campaign, unit_ids, creator)
+    return [
+        LinkRow(
+            identity_number=employee.identity_number,
+            name=employee.name,
+            unit_code=unit.code,
+            unit_name=unit.name,
+            position=employee.position,
+            token=token_for(link),
+        )
+        for link, employee, unit in active_links(session, campaign, unit_ids)
+    ]
+
+
+def regenerate(
+    session: Session, campaign: Campaign, employee: Employee, creator: User | None
+) -> str:
+    """Void the employee's link and issue a new one; returns the new token."""
+    current = session.scalars(
+        select(SigningLink)
+        .where(SigningLink.campaign_id == campaign.id, SigningLink.employee_id == employee.id)
+        .order_by(SigningLink.version.desc())
+    ).first()
+    if current is not None and current.voided_at is None:
+        current.voided_at = utcnow()
+    link = _new_link(campaign, employee.id, (current.version if current else 0) + 1, creator)
+    session.add(link)
+    session.flush()
+    return token_for(link)
+
+
+def resolve(session: Session, token: str) -> SigningLink | None:
+    """The active link for a token, or None (unknown, malformed or voided)."""
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(
+        select(SigningLink).where(
+            SigningLink.token_hash == keys.token_hash(token), SigningLink.voided_at.is_(None)
+        )
+    )

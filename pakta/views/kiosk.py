@@ -1,0 +1,132 @@
+"""The supervised kiosk: a shared tablet at the apel, run by a logged-in operator.
+
+Nothing of a signer may stay on screen for the next one: every page is
+no-store, the script returns to the search after each signature and after a
+minute idle, and navigation replaces history instead of adding to it.
+"""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pakta.db import get_session
+from pakta.forms.signing import KioskSearchForm, SignForm
+from pakta.models import Employee, Signature, SignatureMethod, utcnow
+from pakta.services import campaigns, kiosk, signing, units
+from pakta.views.signing import acknowledged_points, try_to_sign
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _open_campaign():
+    campaign = campaigns.current_campaign(get_session())
+    if campaign is None or not campaign.is_open(utcnow()):
+        return None
+    return campaign
+
+
+def _signer_or_404(employee_id: int) -> Employee:
+    db = get_session()
+    employee = db.get(Employee, employee_id)
+    scope = units.visible_unit_ids(db, current_user)
+    if employee is None or (scope is not None and employee.unit_id not in scope):
+        abort(404)
+    return employee
+
+
+@bp.get("/")
+def search():
+    db = get_session()
+    campaign = _open_campaign()
+    form = KioskSearchForm(request.args)
+    results = []
+    if campaign is not None and form.validate() and form.q.data:
+        results = kiosk.find_signers(db, form.q.data, units.visible_unit_ids(db, current_user))
+    signed = set()
+    if results:
+        signed = set(
+            db.scalars(
+                select(Signature.employee_id).where(
+                    Signature.campaign_id == campaign.id,
+                    Signature.employee_id.in_([e.id for e in results]),
+                )
+            )
+        )
+    return render_template(
+        "kiosk/search.html",
+        campaign=campaign,
+        form=form,
+        results=results,
+        signed=signed,
+        min_query=kiosk.MIN_QUERY,
+    )
+
+
+@bp.route("/tanda-tangan/<int:employee_id>", methods=["GET", "POST"])
+def sign(employee_id: int):
+    db = get_session()
+    campaign = _open_campaign()
+    employee = _signer_or_404(employee_id)
+    if campaign is None:
+        return redirect(url_for("kiosk.search"))
+    existing = signing.existing_signature(db, campaign, employee)
+    if existing is not None:
+        if request.method == "POST":
+            return redirect(url_for("kiosk.done", public_id=existing.public_id), code=303)
+        # Already signed: back to the search, showing nothing of this person's signature.
+        return redirect(url_for("kiosk.search", already=1))
+    try:
+        signing.check_can_sign(campaign, employee, utcnow())
+    except signing.SigningError as error:
+        return render_template(
+            "signing/unavailable.html",
+            error=error,
+            campaign=campaign,
+            employee=employee,
+            kiosk=True,
+        ), 403
+    form = SignForm()
+    error = None
+    if request.method == "POST":
+        outcome, error = try_to_sign(
+            form, campaign, employee, SignatureMethod.KIOSK, witness_user_id=current_user.id
+        )
+        if outcome is not None:
+            return redirect(url_for("kiosk.done", public_id=outcome.signature.public_id), code=303)
+    return render_template(
+        "kiosk/sign.html",
+        form=form,
+        campaign=campaign,
+        employee=employee,
+        error=error,
+        ticked=acknowledged_points(request.form),
+    ), (422 if error else 200)
+
+
+@bp.get("/selesai/<public_id>")
+def done(public_id: str):
+    db = get_session()
+    signature = db.scalar(select(Signature).where(Signature.public_id == public_id))
+    scope = units.visible_unit_ids(db, current_user)
+    # Shown only briefly and only to the kiosk that witnessed it.
+    if (
+        signature is None
+        or signature.witness_user_id != current_user.id
+        or (scope is not None and signature.unit_id not in scope)
+    ):
+        abort(404)
+    if (utcnow() - signature.signed_at).total_seconds() > 120:
+        return redirect(url_for("kiosk.search"))
+    return render_template("kiosk/done.html", signature=signature)

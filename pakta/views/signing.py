@@ -1,0 +1,100 @@
+"""Signing through a personal link, and the pieces the kiosk shares with it."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from pakta.db import get_session
+from pakta.forms.signing import SignForm
+from pakta.i18n import _
+from pakta.models import Campaign, Employee, SignatureMethod, utcnow
+from pakta.security import limiter
+from pakta.services import links, signing
+from pakta.services.signature_image import (
+    SignatureImageError,
+    clean_signature_png,
+    decode_data_url,
+)
+
+bp = Blueprint("signing", __name__)
+
+
+@bp.after_request
+def no_store(response):
+    # Pages with a person's name must not linger in caches or the back button.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def acknowledged_points(form: MultiDict) -> list[int]:
+    return sorted({int(value) for value in form.getlist("points") if value.isdigit()})
+
+
+def evidence_from(form: SignForm, witness_user_id: int | None = None) -> signing.Evidence:
+    """Turn a posted form into evidence; raises SigningError or SignatureImageError."""
+    png = None
+    if form.signature.data:
+        png = clean_signature_png(decode_data_url(form.signature.data))
+    return signing.Evidence(
+        ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+        signature_png=png,
+        typed_name=None if png else (form.typed_name.data or None),
+        acknowledged_points=acknowledged_points(request.form),
+        witness_user_id=witness_user_id,
+    )
+
+
+def try_to_sign(
+    form: SignForm,
+    campaign: Campaign,
+    employee: Employee,
+    method: SignatureMethod,
+    witness_user_id: int | None = None,
+) -> tuple[signing.Outcome | None, str | None]:
+    """Validate and sign; returns the outcome, or an error to show on the form."""
+    if not form.validate_on_submit():
+        return None, _("The form expired or was sent twice. Reload the page and try again.")
+    try:
+        evidence = evidence_from(form, witness_user_id)
+        outcome = signing.sign(
+            get_session(), campaign=campaign, employee=employee, method=method, evidence=evidence
+        )
+    except (signing.SigningError, SignatureImageError) as error:
+        return None, str(error)
+    get_session().commit()
+    return outcome, None
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit("600 per minute")
+def personal(token: str):
+    db = get_session()
+    link = links.resolve(db, token)
+    if link is None:
+        return render_template("signing/invalid_link.html"), 404
+    campaign, employee = link.campaign, link.employee
+    existing = signing.existing_signature(db, campaign, employee)
+    if existing is not None:
+        if request.method == "POST":
+            return redirect(url_for("signing.personal", token=token), code=303)
+        return render_template("signing/done.html", signature=existing, campaign=campaign)
+    try:
+        signing.check_can_sign(campaign, employee, utcnow())
+    except signing.SigningError as error:
+        return render_template(
+            "signing/unavailable.html", error=error, campaign=campaign, employee=employee
+        ), 403
+    form = SignForm()
+    error = None
+    if request.method == "POST":
+        outcome, error = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
+        if outcome is not None:
+            return redirect(url_for("signing.personal", token=token), code=303)
+    return render_template(
+        "signing/sign.html",
+        form=form,
+        campaign=campaign,
+        employee=employee,
+        error=error,
+        ticked=acknowledged_points(request.form),
+    ), (422 if error else 200)

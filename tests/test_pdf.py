@@ -1,0 +1,128 @@
+import socket
+import urllib.request
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from weasyprint.urls import URLFetcher
+
+from pakta import pdf
+from pakta.qr import qr_data_uri, qr_png, qr_svg
+
+
+def first_page(document: bytes):
+    return PdfFileReader(BytesIO(document)).root["/Pages"]["/Kids"][0]
+
+
+@pytest.fixture
+def network_calls(monkeypatch) -> list:
+    """Every way out of the process WeasyPrint could take; each records the call.
+
+    Recording rather than raising: WeasyPrint catches a fetcher's exceptions and renders on.
+    """
+    calls = []
+
+    def refuse(name):
+        def call(*args, **kwargs):
+            calls.append((name, args))
+            raise OSError(f"test: {name} must not be called")
+
+        return call
+
+    monkeypatch.setattr(URLFetcher, "fetch", refuse("URLFetcher.fetch"))
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", refuse("OpenerDirector.open"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("socket.getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("socket.create_connection"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
+    return calls
+
+
+@pytest.fixture
+def fetched(monkeypatch) -> list:
+    """The URLs WeasyPrint asked the safe fetcher for, with what became of each."""
+    asked = []
+    fetch = pdf.SafeURLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        try:
+            response = fetch(self, url, headers)
+        except pdf.ResourceRefused:
+            asked.append((url, "refused"))
+            raise
+        asked.append((url, "served"))
+        return response
+
+    monkeypatch.setattr(pdf.SafeURLFetcher, "fetch", spy)
+    return asked
+
+
+def test_remote_images_and_stylesheets_are_refused_without_touching_the_network(
+    network_calls, fetched
+):
+    html = (
+        '<link rel="stylesheet" href="http://example.com/a.css">'
+        '<p>Pakta</p><img src="https://example.com/x.png">'
+    )
+    document = pdf.render_pdf(html)
+    assert document.startswith(b"%PDF")
+    assert network_calls == []
+    assert ("http://example.com/a.css", "refused") in fetched
+    assert ("https://example.com/x.png", "refused") in fetched
+
+
+def test_a_base_url_does_not_make_its_own_pages_fetchable(network_calls, fetched):
+    html = '<img src="/s/secret-token"><img src="/static/img/favicon.svg">'
+    pdf.render_pdf(html, base_url="https://pakta.example.go.id")
+    assert network_calls == []
+    assert fetched == [
+        ("https://pakta.example.go.id/s/secret-token", "refused"),
+        ("https://pakta.example.go.id/static/img/favicon.svg", "served"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/x.png",
+        "http://example.com/a.css",
+        "http://169.254.169.254/latest/meta-data/",
+        "ftp://example.com/file",
+        "file:///etc/passwd",
+        f"file://{pdf.STATIC_FOLDER}/css/app.css",
+        "https://example.com/static/css/app.css",
+        "https://pakta.invalid/s/token",
+        "https://pakta.invalid/static/missing.css",
+        "https://pakta.invalid/static/%2e%2e/pdf.py",
+        "https://pakta.invalid/static/..%2f..%2fpyproject.toml",
+        "https://pakta.invalid/static//etc/passwd",
+        "https://pakta.invalid/static/%00",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_fetcher_refuses_anything_but_data_and_static_files(network_calls, url):
+    with pytest.raises(pdf.ResourceRefused):
+        pdf.safe_url_fetcher(url)
+    assert network_calls == []
+
+
+def test_the_fetcher_serves_data_uris_and_static_files():
+    image = pdf.safe_url_fetcher(qr_data_uri("https://pakta.example.go.id/s/abc"))
+    assert image.content_type == "image/png"
+    assert image.read().startswith(b"\x89PNG")
+    css = pdf.safe_url_fetcher("https://pakta.invalid/static/css/app.css?v=0123abcd")
+    assert css.content_type == "text/css"
+    assert css.read() == (pdf.STATIC_FOLDER / "css" / "app.css").read_bytes()
+
+
+def test_a_data_image_renders_into_the_pdf(network_calls):
+    document = pdf.render_pdf(f'<img src="{qr_data_uri("hello")}" style="width: 3cm">')
+    assert document.startswith(b"%PDF")
+    assert first_page(document)["/Resources"]["/XObject"]
+    assert network_calls == []
+
+
+def test_qr_codes_come_as_an_svg_element_a_png_and_a_data_uri():
+    svg = qr_svg("https://pakta.example.go.id/s/abc")
+    assert svg.startswith("<svg") and "<path" in svg and 'id="' not in svg
+    assert qr_png("x").startswith(b"\x89PNG")
+    assert qr_data_uri("x").startswith("data:image/png;base64,")

@@ -1,0 +1,216 @@
+import base64
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+
+from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, utcnow
+from pakta.services import campaigns, links
+
+
+def signature_data_url() -> str:
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line(
+        [(40, 150), (120, 40), (200, 160), (300, 50), (420, 150), (560, 60)], fill="black", width=6
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+ALL_POINTS = {"points": ["1", "2", "3", "4"]}
+
+
+@pytest.fixture
+def campaign(session):
+    made = campaigns.create_campaign(
+        session,
+        slug="pilkada-2024",
+        title="Pilkada Serentak 2024",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        opens_at=utcnow() - timedelta(days=1),
+        closes_at=utcnow() + timedelta(days=30),
+    )
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def employee(session, units):
+    person = Employee(
+        identity_number="198609262015051001",
+        name="Budi Santoso",
+        position="Perawat Ahli Pertama",
+        employment_type=EmploymentType.PNS,
+        unit=units["DINKES-P2P"],
+    )
+    session.add(person)
+    session.commit()
+    return person
+
+
+@pytest.fixture
+def token(session, campaign, employee):
+    rows = links.export_rows(session, campaign, None, None)
+    session.commit()
+    return rows[0].token
+
+
+def signatures(session):
+    return session.scalar(select(func.count()).select_from(Signature))
+
+
+def test_the_signing_page_shows_who_signs_and_each_point_with_its_own_box(client, token):
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    assert "Budi Santoso" in page.text and "Perawat Ahli Pertama" in page.text
+    assert "Bidang P2P" in page.text
+    assert len(re.findall(r'type="checkbox" name="points"', page.text)) == 4
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_signing_through_a_personal_link_records_it_and_shows_the_number(client, session, token):
+    response = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    assert response.status_code == 303
+    done = client.get(response.headers["Location"])
+    signature = session.scalar(select(Signature))
+    assert signature.method == SignatureMethod.PERSONAL_LINK
+    assert signature.certificate_number in done.text
+    assert signature.signature_png.startswith(b"\x89PNG")
+    assert signature.ip_address == "127.0.0.1"
+
+
+def test_the_link_keeps_showing_the_certificate_after_signing(client, session, token):
+    client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    again = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    assert again.status_code == 303
+    assert signatures(session) == 1
+    page = client.get(f"/s/{token}")
+    assert session.scalar(select(Signature.certificate_number)) in page.text
+
+
+def test_a_missing_point_keeps_the_form_with_a_message_and_the_ticks(client, session, token):
+    response = client.post(
+        f"/s/{token}", data={"signature": signature_data_url(), "points": ["1", "3"]}
+    )
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    assert len(re.findall(r'value="1" required checked', response.text)) == 1
+    assert signatures(session) == 0
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "data:image/jpeg;base64,/9j/4AAQSkZJRg==",
+        "data:image/png;base64,not-base64!!",
+        "data:image/png;base64," + base64.b64encode(b"GIF89a" + b"\0" * 100).decode(),
+    ],
+)
+def test_a_signature_that_is_not_a_png_is_refused_with_a_message(client, session, token, signature):
+    response = client.post(f"/s/{token}", data={"signature": signature, **ALL_POINTS})
+    assert response.status_code == 422
+    assert signatures(session) == 0
+
+
+def test_without_javascript_typing_the_roster_name_signs(client, session, token):
+    response = client.post(f"/s/{token}", data={"typed_name": "budi  santoso", **ALL_POINTS})
+    assert response.status_code == 303
+    assert session.scalar(select(Signature.typed_name)) == "budi  santoso"
+
+
+def test_an_unknown_or_voided_link_says_the_link_is_not_valid(
+    client, session, campaign, employee, token
+):
+    assert client.get("/s/not-a-real-token").status_code == 404
+    links.regenerate(session, campaign, employee, None)
+    session.commit()
+    assert client.get(f"/s/{token}").status_code == 404
+
+
+def test_a_closed_campaign_refuses_to_sign_and_says_when(client, session, campaign, token):
+    campaign.closes_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 403
+    response = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    assert response.status_code == 403
+    assert signatures(session) == 0
+
+
+def test_an_inactive_employee_cannot_sign_through_their_link(client, session, employee, token):
+    employee.active = False
+    session.commit()
+    assert client.get(f"/s/{token}").status_code == 403
+
+
+# -- the kiosk ------------------------------------------------------------------
+
+
+def test_the_kiosk_finds_signers_by_name_or_nip_only_in_the_operators_units(
+    client, auth, session, operator_user, campaign, employee, units
+):
+    outsider = Employee(
+        identity_number="199001012015011001",
+        name="Budi Lain",
+        employment_type=EmploymentType.PNS,
+        unit=units["DISDIK"],
+    )
+    session.add(outsider)
+    session.commit()
+    auth.login(email=operator_user.email)
+    by_name = client.get("/kiosk/", query_string={"q": "budi"})
+    assert "Budi Santoso" in by_name.text and "Budi Lain" not in by_name.text
+    by_number = client.get("/kiosk/", query_string={"q": "19860926"})
+    assert "Budi Santoso" in by_number.text
+    assert "198609262015051001" not in by_number.text  # only the last three digits show
+    assert client.get(f"/kiosk/tanda-tangan/{outsider.id}").status_code == 404
+
+
+def test_the_kiosk_signs_with_the_operator_as_witness_and_shows_the_number(
+    client, auth, session, operator_user, campaign, employee
+):
+    auth.login(email=operator_user.email)
+    response = client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    assert response.status_code == 303
+    done = client.get(response.headers["Location"])
+    signature = session.scalar(select(Signature))
+    assert signature.method == SignatureMethod.KIOSK
+    assert signature.witness_user_id == operator_user.id
+    assert signature.certificate_number in done.text
+    assert done.headers["Cache-Control"] == "no-store"
+    # Back at the search, the signer shows as signed and cannot be opened again.
+    again = client.get(f"/kiosk/tanda-tangan/{employee.id}")
+    assert again.status_code == 302
+
+
+def test_the_kiosk_needs_a_logged_in_operator(client):
+    assert client.get("/kiosk/").status_code == 302
+
+
+def test_the_signing_page_with_all_its_assets_weighs_under_100_kb(client, token):
+    page = client.get(f"/s/{token}")
+    total = len(page.data)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    assert any(a.endswith(".js") or ".js?" in a for a in assets)
+    for asset in set(assets):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        total += len(response.data)
+        response.close()
+    assert total < 100 * 1024, total
+
+
+def test_static_files_have_versioned_names_and_long_lived_cache_headers(client, token):
+    page = client.get(f"/s/{token}")
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page.text).group(1)
+    response = client.get(css)
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    response.close()
