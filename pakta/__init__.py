@@ -49,13 +49,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pakta.views import admin, auth, kiosk, public, signing
+    from pakta.views import admin, auth, kiosk, links, public, signing
 
     app.register_blueprint(public.bp)
     app.register_blueprint(signing.bp)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(links.bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,0 +1,203 @@
+"""Fixtures for the browser tests: a live server on committed demo data, and chromium.
+
+The rest of the suite rolls every test back inside one transaction, which a
+server answering from another thread cannot see. These tests get their own
+SQLite file instead, filled once per run with the demo Pemda and committed.
+
+They drive Debian's chromium (``apt-get install chromium``) through Playwright;
+``playwright install`` is never needed. Without either, they are skipped.
+"""
+
+import importlib
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # chromium refuses to run as root with its sandbox
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these chromium phones Google, which a sealed-off machine refuses.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+# The kiosk is a shared tablet, held upright.
+TABLET = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
+TIMEOUT_MS = 10_000
+
+
+@dataclass
+class LiveServer:
+    url: str
+    tokens: list[str]  # personal links of unsigned, active DISDIK employees
+    operator_email: str
+    operator_password: str
+    kiosk_signer_name: str  # unsigned, active, in the operator's sub-tree, no token above
+    kiosk_query: str  # part of that name, matching nobody else the operator can see
+    errors: list[BaseException] = field(default_factory=list)  # raised by views
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture(scope="session")
+def sync_playwright():
+    """Playwright's entry point, or a skip saying what is missing."""
+    try:
+        module = importlib.import_module("playwright.sync_api")
+    except ImportError as error:
+        pytest.skip(f"browser tests need the playwright package ({error}): pip install playwright")
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    return module.sync_playwright
+
+
+def _demo_facts(app) -> dict:
+    """Load the demo Pemda, commit it, and pick who the tests sign as."""
+    from pakta.db import get_session
+    from pakta.models import Employee, Signature, User
+    from pakta.services import campaigns, demo, links, units
+
+    with app.app_context():
+        db = get_session()
+        logins = demo.load(db)
+        db.commit()
+        campaign = campaigns.get_campaign(db, demo.CAMPAIGN_SLUG)
+        operator = db.scalar(select(User).where(User.email == demo.OPERATOR_EMAIL))
+        scope = units.subtree_ids(db, operator.unit_id)
+        signed = set(
+            db.scalars(select(Signature.employee_id).where(Signature.campaign_id == campaign.id))
+        )
+        visible = list(
+            db.scalars(
+                select(Employee)
+                .where(Employee.active, Employee.unit_id.in_(scope))
+                .order_by(Employee.identity_number)
+            )
+        )
+        unsigned = [employee for employee in visible if employee.id not in signed]
+        tokens = {
+            row.identity_number: row.token
+            for row in links.export_rows(db, campaign, scope, operator)
+        }
+        db.commit()
+
+    chosen = [tokens[employee.identity_number] for employee in unsigned[:2]]
+    for employee in unsigned[2:]:
+        # "H. Asep Hidayat, S.Pd." is searched for as "H. Asep Hidayat".
+        query = employee.name.split(",")[0].strip()
+        matches = [other for other in visible if query.lower() in other.name.lower()]
+        if len(query) >= 5 and matches == [employee]:
+            kiosk_signer = employee
+            break
+    else:
+        raise AssertionError("the demo data has no unsigned DISDIK employee with a unique name")
+    password = next(login.password for login in logins if login.email == demo.OPERATOR_EMAIL)
+    assert len(chosen) == 2, "the demo data needs two unsigned DISDIK employees"
+    return {
+        "tokens": chosen,
+        "operator_email": demo.OPERATOR_EMAIL,
+        "operator_password": password,
+        "kiosk_signer_name": kiosk_signer.name,
+        "kiosk_query": query,
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(sync_playwright, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1:<free port>, CSRF on, over its own committed SQLite file."""
+    from flask import got_request_exception
+
+    from pakta import create_app, migrate
+    from pakta.db import database, make_engine
+
+    root = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{root / 'pakta-browser.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "x" * 48,
+            "INSTANCE_PATH": root / "instance",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    facts = _demo_facts(app)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}", **facts)
+
+    def record(_sender, exception, **_extra):
+        live.errors.append(exception)
+
+    got_request_exception.connect(record, app)
+    thread = threading.Thread(target=server.serve_forever, name="pakta-live-server", daemon=True)
+    thread.start()
+    try:
+        yield live
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        got_request_exception.disconnect(record, app)
+        database(app).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(sync_playwright):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _open_page(browser, live_server, options):
+    """A fresh context (no cookies) whose page fails the test on a script or server error."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    server_errors_before = len(live_server.errors)
+    try:
+        yield page
+    finally:
+        context.close()
+    new_server_errors = live_server.errors[server_errors_before:]
+    if script_errors or new_server_errors:
+        pytest.fail(f"scripts raised {script_errors!r}; views raised {new_server_errors!r}")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone: 360×740 CSS px at 2x, touch."""
+    yield from _open_page(browser, live_server, PHONE)
+
+
+@pytest.fixture
+def tablet_page(browser, live_server):
+    """The kiosk's tablet, portrait."""
+    yield from _open_page(browser, live_server, TABLET)
