@@ -160,6 +160,9 @@ class AuthActions:
     def __init__(self, client):
         self._client = client
 
+    def start_kiosk(self):
+        return self._client.post("/kiosk/mulai")
+
     def login(self, email="admin@contoh.go.id", password=PASSWORD):
         return self._client.post("/masuk", data={"email": email, "password": password})
 

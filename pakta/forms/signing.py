@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SearchField, StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, PasswordField, SearchField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 from pakta.i18n import _l
 
@@ -20,3 +20,12 @@ class KioskSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     q = SearchField(_l("Your name or NIP"), validators=[Optional(), Length(max=100)])
+
+
+class KioskStartForm(FlaskForm):
+    submit = SubmitField(_l("Start kiosk mode"))
+
+
+class KioskExitForm(FlaskForm):
+    password = PasswordField(_l("Operator password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Leave kiosk mode"))

@@ -88,6 +88,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def verify_password(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not _verify(user.password_hash, current_password):
         raise AccountError(str(_l("The current password is not correct.")))

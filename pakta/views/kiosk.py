@@ -3,14 +3,28 @@
 Nothing of a signer may stay on screen for the next one: every page is
 no-store, the script returns to the search after each signature and after a
 minute idle, and navigation replaces history instead of adding to it.
+
+While kiosk mode is on, the browser session can reach only the kiosk: a signer
+cannot tap their way into the operator's pages, and leaving takes the
+operator's password.
 """
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pakta.db import get_session
-from pakta.forms.signing import KioskSearchForm, SignForm
+from pakta.forms.signing import KioskExitForm, KioskSearchForm, KioskStartForm, SignForm
+from pakta.i18n import _
 from pakta.models import Employee, Signature, SignatureMethod, utcnow
 from pakta.services import campaigns, kiosk, signing, units
 from pakta.views.signing import acknowledged_points, try_to_sign
@@ -18,10 +32,58 @@ from pakta.views.signing import acknowledged_points, try_to_sign
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 
+KIOSK_SESSION_KEY = "kiosk_mode"
+# Endpoints a kiosk-mode session may still reach besides the kiosk's own.
+OPEN_IN_KIOSK_MODE = {"static", "auth.set_language"}
+
+
 @bp.before_request
 @login_required
 def require_login():
-    pass
+    if not in_kiosk_mode() and request.endpoint not in ("kiosk.start", "kiosk.leave"):
+        return redirect(url_for("kiosk.start"))
+    return None
+
+
+def in_kiosk_mode() -> bool:
+    return bool(session.get(KIOSK_SESSION_KEY))
+
+
+@bp.before_app_request
+def confine_kiosk_mode():
+    if not in_kiosk_mode() or request.blueprint == "kiosk":
+        return None
+    if request.endpoint in OPEN_IN_KIOSK_MODE:
+        return None
+    return redirect(url_for("kiosk.search"))
+
+
+@bp.app_context_processor
+def kiosk_flag():
+    return {"kiosk_mode": in_kiosk_mode()}
+
+
+@bp.route("/mulai", methods=["GET", "POST"])
+def start():
+    form = KioskStartForm()
+    if form.validate_on_submit():
+        session[KIOSK_SESSION_KEY] = True
+        return redirect(url_for("kiosk.search"))
+    return render_template("kiosk/start.html", form=form, campaign=_open_campaign())
+
+
+@bp.route("/keluar", methods=["GET", "POST"])
+def leave():
+    from pakta.services import accounts
+
+    form = KioskExitForm()
+    if form.validate_on_submit():
+        if accounts.verify_password(current_user, form.password.data):
+            session.pop(KIOSK_SESSION_KEY, None)
+            flash(_("Kiosk mode has ended."), "info")
+            return redirect(url_for("admin.index"))
+        form.password.errors.append(_("Wrong password."))
+    return render_template("kiosk/exit.html", form=form)
 
 
 @bp.after_request

@@ -101,6 +101,7 @@ def _demo_facts(app) -> dict:
         db.commit()
 
     chosen = [tokens[employee.identity_number] for employee in unsigned[:2]]
+    assert len(chosen) == 2, "the demo data needs two unsigned DISDIK employees"
     for employee in unsigned[2:]:
         # "H. Asep Hidayat, S.Pd." is searched for as "H. Asep Hidayat".
         query = employee.name.split(",")[0].strip()
@@ -111,7 +112,6 @@ def _demo_facts(app) -> dict:
     else:
         raise AssertionError("the demo data has no unsigned DISDIK employee with a unique name")
     password = next(login.password for login in logins if login.email == demo.OPERATOR_EMAIL)
-    assert len(chosen) == 2, "the demo data needs two unsigned DISDIK employees"
     return {
         "tokens": chosen,
         "operator_email": demo.OPERATOR_EMAIL,

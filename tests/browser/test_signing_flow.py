@@ -95,6 +95,9 @@ def test_the_kiosk_signs_and_returns_to_an_empty_search(tablet_page, live_server
 
     search = f"{live_server.url}/kiosk/"
     page.goto(search)
+    page.wait_for_url("**/kiosk/mulai")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(search)
     page.fill("#q", live_server.kiosk_query)
     page.press("#q", "Enter")
     result = page.locator("a.result", has_text=name)
@@ -112,7 +115,7 @@ def test_the_kiosk_signs_and_returns_to_an_empty_search(tablet_page, live_server
     done_shot = tmp_path / "kiosk-done.png"
     page.screenshot(path=done_shot, full_page=True)
 
-    page.locator("a[data-replace]").click()
+    page.locator(".done a[data-replace]").click()
     page.wait_for_url(search)
     assert page.url == search
     assert page.input_value("#q") == ""
@@ -144,3 +147,26 @@ def test_an_empty_signature_is_not_sent(page, live_server):
     # Nothing was recorded: the link still offers the form.
     page.reload()
     assert page.locator(".sigpad-canvas").count() == 1
+
+
+def test_the_kiosk_returns_to_the_search_after_a_minute_idle(tablet_page, live_server):
+    page = tablet_page
+    page.clock.install()
+    page.goto(f"{live_server.url}/masuk")
+    page.fill("input[name=email]", live_server.operator_email)
+    page.fill("input[name=password]", live_server.operator_password)
+    page.click("input[type=submit]")
+    page.wait_for_url(lambda url: "/masuk" not in url)
+    page.goto(f"{live_server.url}/kiosk/")
+    if "/kiosk/mulai" in page.url:
+        page.locator("input[type=submit]").click()
+    page.fill("#q", live_server.kiosk_query)
+    page.press("#q", "Enter")
+    page.wait_for_url("**/kiosk/?q=*")
+    assert page.locator(".result").count() >= 1
+    page.clock.run_for(59_000)
+    assert "q=" in page.url
+    page.clock.run_for(2_000)
+    page.wait_for_url(f"{live_server.url}/kiosk/")
+    assert page.locator(".result").count() == 0
+    assert page.input_value("#q") == ""

@@ -164,6 +164,7 @@ def test_the_kiosk_finds_signers_by_name_or_nip_only_in_the_operators_units(
     session.add(outsider)
     session.commit()
     auth.login(email=operator_user.email)
+    auth.start_kiosk()
     by_name = client.get("/kiosk/", query_string={"q": "budi"})
     assert "Budi Santoso" in by_name.text and "Budi Lain" not in by_name.text
     by_number = client.get("/kiosk/", query_string={"q": "19860926"})
@@ -176,6 +177,7 @@ def test_the_kiosk_signs_with_the_operator_as_witness_and_shows_the_number(
     client, auth, session, operator_user, campaign, employee
 ):
     auth.login(email=operator_user.email)
+    auth.start_kiosk()
     response = client.post(
         f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
     )
@@ -214,3 +216,35 @@ def test_static_files_have_versioned_names_and_long_lived_cache_headers(client, 
     response = client.get(css)
     assert "max-age=31536000" in response.headers["Cache-Control"]
     response.close()
+
+
+def test_the_kiosk_starts_only_on_the_operators_request(client, auth, operator_user, campaign):
+    auth.login(email=operator_user.email)
+    assert client.get("/kiosk/").headers["Location"].endswith("/kiosk/mulai")
+    assert client.post("/kiosk/mulai").headers["Location"].endswith("/kiosk/")
+    assert client.get("/kiosk/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/tautan/", "/akun/kata-sandi", "/"])
+def test_in_kiosk_mode_the_operators_pages_are_out_of_reach(
+    client, auth, operator_user, campaign, path
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/kiosk/")
+    assert client.post("/keluar").headers["Location"].endswith("/kiosk/")
+
+
+def test_leaving_kiosk_mode_takes_the_operators_password(client, auth, operator_user, campaign):
+    from tests.conftest import PASSWORD
+
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    refused = client.post("/kiosk/keluar", data={"password": "not the password"})
+    assert refused.status_code == 200
+    assert client.get("/admin/").status_code == 302
+    left = client.post("/kiosk/keluar", data={"password": PASSWORD})
+    assert left.headers["Location"].endswith("/admin/")
+    assert client.get("/admin/").status_code == 200

@@ -1,0 +1,546 @@
+"""Compliance rollups: who has signed, per unit, per employment type and over time.
+
+Two views answer two questions (issue 5, point 8):
+
+``View.ROSTER`` (the default) — *who still has to sign where they work now?*
+    The roster is the active employees currently in a unit; *signed* is those of
+    them who have a signature in the campaign, wherever they signed. Someone who
+    moved after signing counts, signed, in their new unit. Rates never exceed 100%.
+
+``View.HISTORY`` — *where were the signatures collected?*
+    Signatures count in ``Signature.unit_id``, the unit the person belonged to
+    when signing, including people since made inactive or moved away, and split
+    by the signer's current employment type. The roster is still the unit's
+    current active roster, so after moves a unit's rate can exceed 100% (or stay
+    below what the roster view shows); nothing is clamped, the numbers are what
+    the two sides say.
+
+Inactive employees never count in a roster; their signatures count only in the
+history view. Operator scoping is applied inside the queries: employee and
+signature rows outside the visible units are never read.
+
+Every function issues a fixed number of grouped queries, whatever the number of
+units or employees; the unit tree itself (hundreds of rows) is rolled up in Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, Select, and_, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from pakta.models import Campaign, Employee, EmploymentType, Signature, Unit, utcnow
+
+EMPLOYMENT_TYPES: tuple[str, ...] = tuple(kind.value for kind in EmploymentType)
+
+
+class View(StrEnum):
+    ROSTER = "roster"
+    HISTORY = "history"
+
+
+@dataclass(frozen=True)
+class Counts:
+    roster: int
+    signed: int
+
+    @property
+    def rate(self) -> float:
+        """Signed as a percentage of the roster; 0.0 for an empty roster."""
+        return 100.0 * self.signed / self.roster if self.roster else 0.0
+
+    @property
+    def not_signed(self) -> int:
+        return self.roster - self.signed
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.roster + other.roster, self.signed + other.signed)
+
+
+ZERO = Counts(0, 0)
+
+
+@dataclass(frozen=True)
+class UnitRollup:
+    unit_id: int
+    code: str
+    name: str
+    parent_id: int | None
+    parent_code: str | None
+    # 0 for each top unit of the returned list (the Pemda, or an operator's own
+    # unit), +1 per level below it: what a template indents by.
+    depth: int
+    own: Counts
+    total: Counts
+    by_type: dict[str, Counts]
+
+    @property
+    def not_signed(self) -> int:
+        return self.total.roster - self.total.signed
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: date
+    signatures: int
+    cumulative: int
+    cumulative_rate: float
+
+
+@dataclass(frozen=True)
+class HourPoint:
+    hour: int
+    signatures: int
+    cumulative: int
+
+
+@dataclass(frozen=True)
+class EmployeeStatus:
+    employee_id: int
+    identity_number: str
+    name: str
+    position: str
+    employment_type: str
+    unit_code: str
+    unit_name: str
+    signed_at: datetime | None
+    certificate_number: str | None
+
+
+# -- the unit tree ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+def _load_tree(session: Session) -> tuple[dict[int, _Node], dict[int | None, list[int]]]:
+    nodes = {
+        row.id: _Node(row.id, row.code, row.name, row.parent_id)
+        for row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.parent_id))
+    }
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for node in nodes.values():
+        parent = node.parent_id if node.parent_id in nodes else None
+        children[parent].append(node.id)
+    for siblings in children.values():
+        siblings.sort(key=lambda unit_id: nodes[unit_id].code)
+    return nodes, children
+
+
+def _closure(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, ()))
+    return found
+
+
+def _tree_order(
+    visible: set[int], nodes: dict[int, _Node], children: dict[int | None, list[int]]
+) -> list[tuple[int, int]]:
+    """(unit id, depth) depth-first, siblings by code, from the units whose parent is hidden."""
+    tops = sorted(
+        (unit_id for unit_id in visible if nodes[unit_id].parent_id not in visible),
+        key=lambda unit_id: nodes[unit_id].code,
+    )
+    ordered: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    stack = [(unit_id, 0) for unit_id in reversed(tops)]
+    while stack:
+        unit_id, depth = stack.pop()
+        if unit_id in seen:  # a parent_id cycle would otherwise loop forever
+            continue
+        seen.add(unit_id)
+        ordered.append((unit_id, depth))
+        stack.extend(
+            (child, depth + 1) for child in reversed(children.get(unit_id, ())) if child in visible
+        )
+    return ordered
+
+
+# -- grouped counts -----------------------------------------------------------------------
+
+# (unit id, employment type) -> number of people
+_Grouped = dict[tuple[int, str], int]
+
+
+def _type_key(value: EmploymentType | str) -> str:
+    return value.value if isinstance(value, EmploymentType) else str(value)
+
+
+def _active_in(unit_ids: set[int] | None):
+    """The roster condition: active employees, in the given units when any are given."""
+    if unit_ids is None:
+        return Employee.active
+    return and_(Employee.active, Employee.unit_id.in_(unit_ids))
+
+
+def _roster_counts(
+    session: Session, campaign_id: int, unit_ids: set[int] | None, *, with_signed: bool
+) -> tuple[_Grouped, _Grouped]:
+    """Active roster per (current unit, type), and optionally how many of them signed."""
+    columns = [Employee.unit_id, Employee.employment_type, func.count()]
+    stmt = select(*columns)
+    if with_signed:
+        stmt = select(*columns, func.count(Signature.id)).outerjoin(
+            Signature,
+            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
+        )
+    stmt = stmt.where(_active_in(unit_ids)).group_by(Employee.unit_id, Employee.employment_type)
+    roster: _Grouped = {}
+    signed: _Grouped = {}
+    for row in session.execute(stmt):
+        key = (row[0], _type_key(row[1]))
+        roster[key] = row[2]
+        if with_signed:
+            signed[key] = row[3]
+    return roster, signed
+
+
+def _history_signed(session: Session, campaign_id: int, unit_ids: set[int] | None) -> _Grouped:
+    """Signatures per (unit at signing, signer's current type), inactive signers included."""
+    stmt = (
+        select(Signature.unit_id, Employee.employment_type, func.count())
+        .join(Employee, Employee.id == Signature.employee_id)
+        .where(Signature.campaign_id == campaign_id)
+        .group_by(Signature.unit_id, Employee.employment_type)
+    )
+    if unit_ids is not None:
+        stmt = stmt.where(Signature.unit_id.in_(unit_ids))
+    return {(row[0], _type_key(row[1])): row[2] for row in session.execute(stmt)}
+
+
+def unit_rollups(
+    session: Session,
+    campaign_id: int,
+    *,
+    root_unit_ids: set[int] | None = None,
+    view: View = View.ROSTER,
+) -> list[UnitRollup]:
+    """Every visible unit with its own and rolled-up counts, in tree order.
+
+    ``root_unit_ids`` None is the whole Pemda; otherwise only those units and
+    their sub-trees are visible (an operator's scope, e.g. from
+    ``units.visible_unit_ids``), and the employee and signature queries are
+    restricted to them. See the module docstring for the two views.
+
+    ``own`` counts the people directly in a unit, ``total`` and ``by_type`` add
+    every sub-unit. Two queries for the roster view, three for history.
+    """
+    view = View(view)
+    nodes, children = _load_tree(session)
+    if root_unit_ids is None:
+        visible = set(nodes)
+        unit_filter: set[int] | None = None
+    else:
+        visible = _closure((unit_id for unit_id in root_unit_ids if unit_id in nodes), children)
+        unit_filter = visible
+    if not visible:
+        return []
+
+    if view is View.ROSTER:
+        roster, signed = _roster_counts(session, campaign_id, unit_filter, with_signed=True)
+    else:
+        roster, _ = _roster_counts(session, campaign_id, unit_filter, with_signed=False)
+        signed = _history_signed(session, campaign_id, unit_filter)
+
+    # Per unit and type: [roster, signed], own first, then rolled up bottom-up.
+    own: dict[int, dict[str, list[int]]] = {
+        unit_id: {kind: [0, 0] for kind in EMPLOYMENT_TYPES} for unit_id in visible
+    }
+    for (unit_id, kind), count in roster.items():
+        if unit_id in own and kind in own[unit_id]:
+            own[unit_id][kind][0] += count
+    for (unit_id, kind), count in signed.items():
+        if unit_id in own and kind in own[unit_id]:
+            own[unit_id][kind][1] += count
+
+    ordered = _tree_order(visible, nodes, children)
+    totals = {unit_id: {kind: list(pair) for kind, pair in own[unit_id].items()} for unit_id in own}
+    for unit_id, _depth in reversed(ordered):  # children come after their parent
+        parent_id = nodes[unit_id].parent_id
+        if parent_id in totals:
+            for kind, (unit_roster, unit_signed) in totals[unit_id].items():
+                totals[parent_id][kind][0] += unit_roster
+                totals[parent_id][kind][1] += unit_signed
+
+    rollups = []
+    for unit_id, depth in ordered:
+        node = nodes[unit_id]
+        by_type = {kind: Counts(*pair) for kind, pair in totals[unit_id].items()}
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        rollups.append(
+            UnitRollup(
+                unit_id=unit_id,
+                code=node.code,
+                name=node.name,
+                parent_id=node.parent_id,
+                parent_code=parent.code if parent else None,
+                depth=depth,
+                own=sum((Counts(*pair) for pair in own[unit_id].values()), ZERO),
+                total=sum(by_type.values(), ZERO),
+                by_type=by_type,
+            )
+        )
+    return rollups
+
+
+def overall(rollups: Iterable[UnitRollup]) -> Counts:
+    """The scope's totals: the sum of each returned unit's own counts (nothing counted twice)."""
+    return sum((rollup.own for rollup in rollups), ZERO)
+
+
+def below_threshold(rollups: Iterable[UnitRollup], threshold_percent: float) -> list[UnitRollup]:
+    """Units whose rolled-up rate is under the threshold, in the given order.
+
+    Units with nobody on their (rolled-up) roster are left out: there is no one to chase.
+    """
+    return [r for r in rollups if r.total.roster and r.total.rate < threshold_percent]
+
+
+# -- over time ----------------------------------------------------------------------------
+
+_QUARTER_HOUR = 900
+
+
+class _QuarterHour(FunctionElement):
+    """Whole quarter hours since the epoch (UTC) of a timestamp column.
+
+    Every zone in use today is offset from UTC by whole quarter hours (Jakarta
+    +7, Kolkata +5:30, Kathmandu +5:45) and changes offset on a quarter hour,
+    so a quarter hour never straddles a local day or hour boundary: grouping by
+    it in SQL and converting each group to local time in Python is exact.
+    """
+
+    type = Integer()
+    inherit_cache = True
+    name = "quarter_hour"
+
+
+@compiles(_QuarterHour, "sqlite")
+def _quarter_hour_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC as text ("2024-07-29 16:59:59.123456"); %s drops the fraction.
+    (column,) = element.clauses
+    return f"(CAST(strftime('%s', {compiler.process(column, **kw)}) AS INTEGER) / 900)"
+
+
+@compiles(_QuarterHour)
+def _quarter_hour_default(element, compiler, **kw):
+    (column,) = element.clauses
+    return f"CAST(floor(extract(epoch FROM {compiler.process(column, **kw)}) / 900) AS INTEGER)"
+
+
+def _scoped_signatures(
+    stmt: Select, campaign_id: int, unit_ids: set[int] | None, view: View
+) -> Select:
+    """Restrict a query over signatures to a scope, counted the way the view counts them."""
+    stmt = stmt.where(Signature.campaign_id == campaign_id)
+    if View(view) is View.ROSTER:
+        return stmt.join(Employee, Employee.id == Signature.employee_id).where(_active_in(unit_ids))
+    if unit_ids is not None:
+        stmt = stmt.where(Signature.unit_id.in_(unit_ids))
+    return stmt
+
+
+def _local_counts(
+    session: Session,
+    campaign_id: int,
+    unit_ids: set[int] | None,
+    view: View,
+    tz: ZoneInfo,
+    before: datetime,
+) -> list[tuple[datetime, int]]:
+    """(local start of a quarter hour, signatures in it) for signatures before ``before``."""
+    bucket = _QuarterHour(Signature.signed_at).label("bucket")
+    stmt = select(bucket, func.count()).select_from(Signature).where(Signature.signed_at < before)
+    stmt = _scoped_signatures(stmt, campaign_id, unit_ids, view).group_by(bucket)
+    return [
+        (datetime.fromtimestamp(quarter * _QUARTER_HOUR, UTC).astimezone(tz), count)
+        for quarter, count in session.execute(stmt)
+    ]
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+def _roster_size(session: Session, unit_ids: set[int] | None) -> int:
+    return session.scalar(select(func.count()).select_from(Employee).where(_active_in(unit_ids)))
+
+
+def signatures_today(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit_ids: set[int] | None,
+    tz: ZoneInfo,
+    now: datetime,
+    view: View = View.ROSTER,
+) -> int:
+    """Signatures since local midnight of ``now`` in ``tz`` (until the next local midnight).
+
+    ``unit_ids`` is the exact set of units counted (None: all), for example an
+    operator's visible units; ``view`` says whether a signature belongs to the
+    signer's current unit (roster) or the unit where they signed (history).
+    """
+    today = now.astimezone(tz).date()
+    stmt = (
+        select(func.count())
+        .select_from(Signature)
+        .where(
+            Signature.signed_at >= _local_midnight(today, tz),
+            Signature.signed_at < _local_midnight(today + timedelta(days=1), tz),
+        )
+    )
+    return session.scalar(_scoped_signatures(stmt, campaign_id, unit_ids, view))
+
+
+def daily_series(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit_ids: set[int] | None,
+    tz: ZoneInfo,
+    view: View = View.ROSTER,
+    now: datetime | None = None,
+) -> list[DayPoint]:
+    """One point per local day, from the campaign's first day to today or its last day.
+
+    Days without signatures are included. ``cumulative`` counts every signature
+    up to the end of that day (any signed before the first day included), and
+    ``cumulative_rate`` is it against the scope's current active roster, so the
+    last point matches ``overall`` of the same scope and view. Three queries.
+    """
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return []
+    now = now or utcnow()
+    first = campaign.opens_at.astimezone(tz).date()
+    closing_day = (campaign.closes_at - timedelta(microseconds=1)).astimezone(tz).date()
+    last = min(now.astimezone(tz).date(), closing_day)
+    if last < first:
+        return []
+    # A day late as a bound is harmless: groups are dated in Python and later days dropped.
+    before = _local_midnight(last + timedelta(days=2), tz)
+    per_day: Counter[date] = Counter()
+    earlier = 0
+    for start, count in _local_counts(session, campaign_id, unit_ids, view, tz, before):
+        if start.date() < first:
+            earlier += count
+        else:
+            per_day[start.date()] += count
+    roster = _roster_size(session, unit_ids)
+    points, cumulative, day = [], earlier, first
+    while day <= last:
+        cumulative += per_day[day]
+        rate = 100.0 * cumulative / roster if roster else 0.0
+        points.append(DayPoint(day, per_day[day], cumulative, rate))
+        day += timedelta(days=1)
+    return points
+
+
+def hourly_series(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit_ids: set[int] | None,
+    tz: ZoneInfo,
+    day: date,
+    view: View = View.ROSTER,
+) -> list[HourPoint]:
+    """24 points, local hours 0–23 of ``day`` in ``tz``; ``cumulative`` counts from the start.
+
+    On a day a zone leaves daylight saving time the repeated hour's signatures
+    fall into one point. One query.
+    """
+    before = _local_midnight(day + timedelta(days=2), tz)
+    per_hour = [0] * 24
+    earlier = 0
+    for start, count in _local_counts(session, campaign_id, unit_ids, view, tz, before):
+        if start.date() < day:
+            earlier += count
+        elif start.date() == day:
+            per_hour[start.hour] += count
+    points, cumulative = [], earlier
+    for hour, count in enumerate(per_hour):
+        cumulative += count
+        points.append(HourPoint(hour, count, cumulative))
+    return points
+
+
+# -- drill-down to people -----------------------------------------------------------------
+
+
+def _status_query(campaign_id: int, unit_ids: set[int]) -> Select:
+    return (
+        select(
+            Employee.id,
+            Employee.identity_number,
+            Employee.name,
+            Employee.position,
+            Employee.employment_type,
+            Unit.code,
+            Unit.name,
+            Signature.signed_at,
+            Signature.certificate_number,
+        )
+        .join(Unit, Unit.id == Employee.unit_id)
+        .outerjoin(
+            Signature,
+            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
+        )
+        .where(_active_in(unit_ids))
+    )
+
+
+def _statuses(session: Session, stmt: Select) -> list[EmployeeStatus]:
+    people = [
+        EmployeeStatus(
+            employee_id=row[0],
+            identity_number=row[1],
+            name=row[2],
+            position=row[3],
+            employment_type=_type_key(row[4]),
+            unit_code=row[5],
+            unit_name=row[6],
+            signed_at=row[7],
+            certificate_number=row[8],
+        )
+        for row in session.execute(stmt)
+    ]
+    # Sorted here, not in SQL: SQLite and PostgreSQL collate names differently.
+    people.sort(key=lambda p: (p.unit_code, p.name.casefold(), p.identity_number))
+    return people
+
+
+def employees_status(
+    session: Session, campaign_id: int, unit_ids: set[int]
+) -> list[EmployeeStatus]:
+    """Active employees now in exactly these units, with their signature in the campaign if any.
+
+    Pass a sub-tree (``units.subtree_ids``) to include sub-units. Sorted by unit
+    code, then name. One query.
+    """
+    return _statuses(session, _status_query(campaign_id, set(unit_ids)))
+
+
+def not_signed(session: Session, campaign_id: int, unit_ids: set[int]) -> list[EmployeeStatus]:
+    """The people of ``employees_status`` who have not signed the campaign yet."""
+    stmt = _status_query(campaign_id, set(unit_ids)).where(Signature.id.is_(None))
+    return _statuses(session, stmt)
