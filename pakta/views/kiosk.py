@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -46,7 +47,7 @@ def require_login():
 
 
 def in_kiosk_mode() -> bool:
-    return bool(session.get(KIOSK_SESSION_KEY))
+    return has_request_context() and bool(session.get(KIOSK_SESSION_KEY))
 
 
 @bp.before_app_request
