@@ -54,6 +54,7 @@ translations: $(STAMP)
 run: install
 	$(BIN)/pakta db upgrade
 	$(BIN)/pakta demo --if-empty
+	$(BIN)/pakta keys init
 	$(BIN)/pakta run --host 127.0.0.1 --port 5000
 
 # SQLite always; PostgreSQL too when PAKTA_TEST_DATABASE_URL names a server.

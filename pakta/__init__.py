@@ -49,14 +49,27 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pakta.views import admin, auth, kiosk, links, public, signing
+    from pakta.views import (
+        admin,
+        api,
+        auth,
+        certificates,
+        kiosk,
+        links,
+        public,
+        signing,
+        verify,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(signing.bp)
     app.register_blueprint(kiosk.bp)
+    app.register_blueprint(verify.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(certificates.bp)
 
 
 def register_errors(app: Flask) -> None:

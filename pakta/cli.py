@@ -20,9 +20,14 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from pakta.commands import certificates
+
     for group in (db_group, users_group, campaign_group, roster_group, links_group):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(certificates.keys_group)
+    app.cli.add_command(certificates.certificates_group)
+    app.cli.add_command(certificates.verify_command)
 
 
 def cli_actor() -> str:

@@ -24,6 +24,9 @@ DEFAULTS = {
     "TIMEZONE": "Asia/Jakarta",
     "DEFAULT_LOCALE": "id",
     "REDIS_URL": None,
+    "SIGNING_KEY": None,  # Ed25519 private key (PEM) shared by all nodes; else instance/keys/
+    "SEAL_PKCS12": None,  # a CA-issued seal (for example BSrE); else the self-signed one
+    "SEAL_PKCS12_PASSWORD": None,
     "MAX_UPLOAD_MB": 16,
     "SQL_ECHO": False,
 }

@@ -173,3 +173,63 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def signing_key(app, session):
+    """An active certificate signing key (rolled back with the test) and the seal."""
+    from pakta.keys import certificate, seal
+
+    key = certificate.init(session, app.instance_path, None)
+    seal.init_self_signed(app.instance_path, "Pemerintah Kota Contoh")
+    return key
+
+
+@pytest.fixture
+def signed(session, units, signing_key):
+    """A campaign and one signature with a drawn signature, ready for a certificate."""
+    import io
+    from datetime import timedelta
+
+    from PIL import Image, ImageDraw
+
+    from pakta.models import Employee, EmploymentType, SignatureMethod, utcnow
+    from pakta.services import campaigns, signing
+
+    campaign = campaigns.create_campaign(
+        session,
+        slug="pilkada-2024",
+        title="Pilkada Serentak 2024 — Pemerintah Kota Contoh",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        official_name="Dr. H. Ahmad, M.Si.",
+        official_title="Sekretaris Daerah",
+        opens_at=utcnow() - timedelta(days=1),
+        closes_at=utcnow() + timedelta(days=30),
+    )
+    employee = Employee(
+        identity_number="198609262015051001",
+        name="Budi Santoso, S.Kep.",
+        position="Perawat Ahli Pertama",
+        employment_type=EmploymentType.PNS,
+        unit=units["DINKES-P2P"],
+    )
+    session.add(employee)
+    session.flush()
+    image = Image.new("LA", (600, 200), (0, 0))
+    ImageDraw.Draw(image).line(
+        [(40, 150), (200, 40), (360, 160), (560, 50)], fill=(0, 255), width=6
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    outcome = signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(
+            signature_png=buffer.getvalue(), acknowledged_points=[1, 2, 3, 4]
+        ),
+    )
+    session.commit()
+    return outcome.signature

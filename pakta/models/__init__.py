@@ -3,6 +3,13 @@
 from pakta.models.audit import AuditEvent
 from pakta.models.base import Base, utcnow
 from pakta.models.campaign import Campaign, PactText
+from pakta.models.certificate import (
+    IssuedCertificate,
+    RevocationAction,
+    RevocationEvent,
+    RevocationReason,
+    SigningKey,
+)
 from pakta.models.link import SigningLink
 from pakta.models.org import Employee, EmploymentType, Unit
 from pakta.models.roster import RosterUpload
@@ -15,11 +22,16 @@ __all__ = [
     "Campaign",
     "Employee",
     "EmploymentType",
+    "IssuedCertificate",
     "PactText",
+    "RevocationAction",
+    "RevocationEvent",
+    "RevocationReason",
     "Role",
     "RosterUpload",
     "Signature",
     "SignatureMethod",
+    "SigningKey",
     "SigningLink",
     "Unit",
     "User",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pakta.models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,9 @@ class Campaign(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The issuing authority's logo for certificates, re-encoded on upload.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(16))
 
     pact_versions: Mapped[list["PactText"]] = relationship(
         back_populates="campaign", order_by="PactText.version", cascade="all, delete-orphan"

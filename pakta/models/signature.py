@@ -8,7 +8,7 @@ stays put when an employee later moves or is renamed.
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pakta.models.base import Base, UTCDateTime, enum_type, utcnow
@@ -24,7 +24,13 @@ class SignatureMethod(enum.StrEnum):
 
 class Signature(Base):
     __tablename__ = "signature"
-    __table_args__ = (UniqueConstraint("campaign_id", "employee_id"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "employee_id"),
+        # The history view of the rollups counts signatures per unit at signing from this index.
+        Index(
+            "ix_signature_campaign_id_unit_id_employee_id", "campaign_id", "unit_id", "employee_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)

@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, and_, func, select
+from sqlalchemy import Integer, Select, String, and_, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -118,8 +119,7 @@ class EmployeeStatus:
 # -- the unit tree ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Node:
+class _Node(NamedTuple):
     id: int
     code: str
     name: str
@@ -127,10 +127,8 @@ class _Node:
 
 
 def _load_tree(session: Session) -> tuple[dict[int, _Node], dict[int | None, list[int]]]:
-    nodes = {
-        row.id: _Node(row.id, row.code, row.name, row.parent_id)
-        for row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.parent_id))
-    }
+    rows = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.parent_id))
+    nodes = {row[0]: _Node(*row) for row in rows}
     children: dict[int | None, list[int]] = defaultdict(list)
     for node in nodes.values():
         parent = node.parent_id if node.parent_id in nodes else None
@@ -184,6 +182,10 @@ def _type_key(value: EmploymentType | str) -> str:
     return value.value if isinstance(value, EmploymentType) else str(value)
 
 
+# The type as the plain string it is stored as: grouped rows skip the Enum lookup.
+_TYPE = type_coerce(Employee.employment_type, String)
+
+
 def _active_in(unit_ids: set[int] | None):
     """The roster condition: active employees, in the given units when any are given."""
     if unit_ids is None:
@@ -195,14 +197,14 @@ def _roster_counts(
     session: Session, campaign_id: int, unit_ids: set[int] | None, *, with_signed: bool
 ) -> tuple[_Grouped, _Grouped]:
     """Active roster per (current unit, type), and optionally how many of them signed."""
-    columns = [Employee.unit_id, Employee.employment_type, func.count()]
+    columns = [Employee.unit_id, _TYPE, func.count()]
     stmt = select(*columns)
     if with_signed:
-        stmt = select(*columns, func.count(Signature.id)).outerjoin(
+        stmt = select(*columns, func.count(Signature.employee_id)).outerjoin(
             Signature,
             and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
         )
-    stmt = stmt.where(_active_in(unit_ids)).group_by(Employee.unit_id, Employee.employment_type)
+    stmt = stmt.where(_active_in(unit_ids)).group_by(Employee.unit_id, _TYPE)
     roster: _Grouped = {}
     signed: _Grouped = {}
     for row in session.execute(stmt):
@@ -216,10 +218,10 @@ def _roster_counts(
 def _history_signed(session: Session, campaign_id: int, unit_ids: set[int] | None) -> _Grouped:
     """Signatures per (unit at signing, signer's current type), inactive signers included."""
     stmt = (
-        select(Signature.unit_id, Employee.employment_type, func.count())
+        select(Signature.unit_id, _TYPE, func.count())
         .join(Employee, Employee.id == Signature.employee_id)
         .where(Signature.campaign_id == campaign_id)
-        .group_by(Signature.unit_id, Employee.employment_type)
+        .group_by(Signature.unit_id, _TYPE)
     )
     if unit_ids is not None:
         stmt = stmt.where(Signature.unit_id.in_(unit_ids))
@@ -260,42 +262,45 @@ def unit_rollups(
         roster, _ = _roster_counts(session, campaign_id, unit_filter, with_signed=False)
         signed = _history_signed(session, campaign_id, unit_filter)
 
-    # Per unit and type: [roster, signed], own first, then rolled up bottom-up.
-    own: dict[int, dict[str, list[int]]] = {
-        unit_id: {kind: [0, 0] for kind in EMPLOYMENT_TYPES} for unit_id in visible
-    }
-    for (unit_id, kind), count in roster.items():
-        if unit_id in own and kind in own[unit_id]:
-            own[unit_id][kind][0] += count
-    for (unit_id, kind), count in signed.items():
-        if unit_id in own and kind in own[unit_id]:
-            own[unit_id][kind][1] += count
-
     ordered = _tree_order(visible, nodes, children)
-    totals = {unit_id: {kind: list(pair) for kind, pair in own[unit_id].items()} for unit_id in own}
-    for unit_id, _depth in reversed(ordered):  # children come after their parent
-        parent_id = nodes[unit_id].parent_id
-        if parent_id in totals:
-            for kind, (unit_roster, unit_signed) in totals[unit_id].items():
-                totals[parent_id][kind][0] += unit_roster
-                totals[parent_id][kind][1] += unit_signed
+    position = {unit_id: n for n, (unit_id, _depth) in enumerate(ordered)}
+    slot = {kind: k for k, kind in enumerate(EMPLOYMENT_TYPES)}
+    width = len(EMPLOYMENT_TYPES)
+    # Flat arrays indexed by position * width + type: each unit's own counts first...
+    own_roster = [0] * (len(ordered) * width)
+    own_signed = [0] * (len(ordered) * width)
+    for grouped, target in ((roster, own_roster), (signed, own_signed)):
+        for (unit_id, kind), count in grouped.items():
+            n, k = position.get(unit_id), slot.get(kind)
+            if n is not None and k is not None:
+                target[n * width + k] += count
+    # ...then rolled up, bottom-up: in tree order a unit comes after its parent.
+    total_roster, total_signed = own_roster.copy(), own_signed.copy()
+    for n in range(len(ordered) - 1, -1, -1):
+        parent = position.get(nodes[ordered[n][0]].parent_id)
+        if parent is not None:
+            for k in range(width):
+                total_roster[parent * width + k] += total_roster[n * width + k]
+                total_signed[parent * width + k] += total_signed[n * width + k]
 
     rollups = []
-    for unit_id, depth in ordered:
-        node = nodes[unit_id]
-        by_type = {kind: Counts(*pair) for kind, pair in totals[unit_id].items()}
-        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+    for n, (unit_id, depth) in enumerate(ordered):
+        node, row = nodes[unit_id], slice(n * width, (n + 1) * width)
+        parent_node = nodes.get(node.parent_id) if node.parent_id is not None else None
         rollups.append(
             UnitRollup(
                 unit_id=unit_id,
                 code=node.code,
                 name=node.name,
                 parent_id=node.parent_id,
-                parent_code=parent.code if parent else None,
+                parent_code=parent_node.code if parent_node else None,
                 depth=depth,
-                own=sum((Counts(*pair) for pair in own[unit_id].values()), ZERO),
-                total=sum(by_type.values(), ZERO),
-                by_type=by_type,
+                own=Counts(sum(own_roster[row]), sum(own_signed[row])),
+                total=Counts(sum(total_roster[row]), sum(total_signed[row])),
+                by_type={
+                    kind: Counts(total_roster[n * width + k], total_signed[n * width + k])
+                    for k, kind in enumerate(EMPLOYMENT_TYPES)
+                },
             )
         )
     return rollups
@@ -422,10 +427,12 @@ def daily_series(
 ) -> list[DayPoint]:
     """One point per local day, from the campaign's first day to today or its last day.
 
-    Days without signatures are included. ``cumulative`` counts every signature
-    up to the end of that day (any signed before the first day included), and
-    ``cumulative_rate`` is it against the scope's current active roster, so the
-    last point matches ``overall`` of the same scope and view. Three queries.
+    Days without signatures are included. ``unit_ids`` and ``view`` count
+    signatures as ``signatures_today`` does (in the roster view, only those of
+    active employees now in the units). ``cumulative`` counts them up to the end
+    of that day (any signed before the first day included), ``cumulative_rate``
+    against the units' current active roster, so once the campaign has closed
+    the last point matches ``overall`` of the same scope and view. Three queries.
     """
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:

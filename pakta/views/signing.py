@@ -77,7 +77,9 @@ def personal(token: str):
     if existing is not None:
         if request.method == "POST":
             return redirect(url_for("signing.personal", token=token), code=303)
-        return render_template("signing/done.html", signature=existing, campaign=campaign)
+        return render_template(
+            "signing/done.html", signature=existing, campaign=campaign, token=token
+        )
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
@@ -98,3 +100,21 @@ def personal(token: str):
         error=error,
         ticked=acknowledged_points(request.form),
     ), (422 if error else 200)
+
+
+@bp.get("/s/<token>/sertifikat.pdf")
+@limiter.limit("60 per minute")
+def certificate(token: str):
+    from pakta.services import certificates
+    from pakta.views.certificates import pdf_response
+
+    db = get_session()
+    link = links.resolve(db, token)
+    if link is None:
+        return render_template("signing/invalid_link.html"), 404
+    signature = signing.existing_signature(db, link.campaign, link.employee)
+    if signature is None:
+        return redirect(url_for("signing.personal", token=token))
+    issued = certificates.issue(db, signature, certificates.issuer_for_app())
+    db.commit()
+    return pdf_response(issued.pdf, signature.certificate_number)

@@ -1,0 +1,94 @@
+"""Public verification: anyone holding a certificate can check it, without an account.
+
+Pages show no more personal data than needed (UU 27/2022): the name as
+printed, the NIP masked to its last three digits, the unit and the campaign.
+"""
+
+import base64
+import json
+
+from flask import Blueprint, jsonify, render_template, request
+
+from pakta.db import get_session
+from pakta.keys import certificate as certificate_keys
+from pakta.models import utcnow
+from pakta.security import limiter
+from pakta.services import certificates, pdf_check, revocations, verification
+
+bp = Blueprint("verify", __name__)
+
+VERIFY_LIMIT = "120 per minute"
+
+
+@bp.context_processor
+def labels():
+    return {
+        "now": utcnow(),
+        "statuses": verification.STATUS_LABELS,
+        "revocation_reasons": revocations.REASON_LABELS,
+    }
+
+
+@bp.after_request
+def short_cache(response):
+    # A verdict can change (revocation), so it must not be cached for long.
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
+@bp.get("/v/<path:token>")
+@limiter.limit(VERIFY_LIMIT)
+def certificate(token: str):
+    verdict = verification.verify_token(get_session(), token)
+    return render_template("verify/verdict.html", verdict=verdict, Status=verification.Status)
+
+
+def published_keys_document() -> dict:
+    keys = []
+    for key in certificate_keys.published(get_session()):
+        x = base64.urlsafe_b64encode(key.public_key).decode().rstrip("=")
+        keys.append(
+            {
+                "kid": key.kid,
+                "alg": "Ed25519",
+                "status": "retired" if key.retired_at else "active",
+                "created_at": key.created_at.isoformat(),
+                "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+                "jwk": {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": key.kid},
+            }
+        )
+    return {"keys": keys}
+
+
+@bp.get("/.well-known/pakta-keys.json")
+def published_keys():
+    response = jsonify(published_keys_document())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/verify")
+def offline():
+    """Checks a token's signature in the browser, for when the server cannot be reached."""
+    # The keys travel inside the page, so a saved copy checks codes with no network at all.
+    keys_json = json.dumps(published_keys_document()).replace("</", "<\\/")
+    return render_template("verify/offline.html", keys_json=keys_json)
+
+
+@bp.route("/periksa-pdf", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def check_pdf():
+    result = None
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("pdf")
+        data = upload.read() if upload else b""
+        if not data:
+            error = "empty"
+        else:
+            issuer = certificates.issuer_for_app()
+            result = pdf_check.check(get_session(), data, certificates.seal_trust_roots(issuer))
+    return render_template(
+        "verify/check_pdf.html", result=result, error=error, Status=verification.Status
+    )

@@ -1,0 +1,135 @@
+import hashlib
+import io
+
+import pypdfium2
+import pytest
+import zxingcpp
+
+from pakta.keys import certificate as certificate_keys
+from pakta.services import certificates, pdf_check, revocations, tokens
+
+
+@pytest.fixture
+def issuer(app):
+    return certificates.Issuer.from_config(app.config, app.instance_path)
+
+
+def decode_qr(pdf: bytes) -> str:
+    """Rasterise the first page and read its QR code, as a phone would."""
+    document = pypdfium2.PdfDocument(pdf)
+    image = document[0].render(scale=200 / 72).to_pil()
+    found = zxingcpp.read_barcodes(image)
+    assert found, "no QR code found on the certificate"
+    return found[0].text
+
+
+def path_of(url: str, base_url: str) -> str:
+    assert url.startswith(base_url)
+    return url[len(base_url) :]
+
+
+def test_issuing_stores_the_sealed_pdf_and_serves_the_same_file_again(session, signed, issuer):
+    first = certificates.issue(session, signed, issuer)
+    session.commit()
+    again = certificates.issue(session, signed, issuer)
+    assert again.id == first.id and again.pdf == first.pdf
+    assert first.pdf.startswith(b"%PDF")
+    assert first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
+
+
+def test_the_seal_is_intact_and_one_changed_byte_breaks_it(session, signed, issuer):
+    pdf = certificates.issue(session, signed, issuer).pdf
+    roots = certificates.seal_trust_roots(issuer)
+    status = pdf_check.seal_status(pdf_check.read_pdf(pdf), roots)
+    assert status.present and status.intact and status.whole_file and status.trusted
+    # Change one byte inside the signed content (a digit of the first page's stream).
+    position = pdf.index(b"stream") + 40
+    tampered = pdf[:position] + bytes([pdf[position] ^ 0x01]) + pdf[position + 1 :]
+    broken = pdf_check.seal_status(pdf_check.read_pdf(tampered), roots)
+    assert not broken.intact
+
+
+def test_the_token_carries_the_printed_name_and_no_nip(session, signed, issuer):
+    token = certificates.issue(session, signed, issuer).token
+    claims, _body, _signature = tokens.decode(token)
+    assert claims.signer_name == "Budi Santoso, S.Kep."
+    assert claims.certificate_number == signed.certificate_number
+    assert claims.unit_code == "DINKES-P2P" and claims.campaign == "pilkada-2024"
+    assert b"198609262015051001" not in tokens._b64decode(token)
+
+
+def test_scanning_the_printed_qr_leads_to_a_valid_verdict_and_tampering_to_invalid(
+    client, session, signed, issuer, app
+):
+    pdf = certificates.issue(session, signed, issuer).pdf
+    session.commit()
+    url = decode_qr(pdf)
+    path = path_of(url, app.config["BASE_URL"])
+    page = client.get(path)
+    assert "VALID" in page.text or "SAH" in page.text
+    assert client.get("/api/v1" + path.replace("/v/", "/verify/")).json["status"] == "valid"
+    token = path.rsplit("/", 1)[1]
+    flipped = token[:30] + ("A" if token[30] != "A" else "B") + token[31:]
+    assert client.get(f"/api/v1/verify/{flipped}").json["status"] == "invalid"
+
+
+def test_revoking_shows_at_once_and_reinstating_restores(client, session, signed, issuer):
+    token = certificates.issue(session, signed, issuer).token
+    revocations.revoke(session, signed, reason="sanction", note="PP 94/2021", actor="cli:test")
+    session.commit()
+    verdict = client.get(f"/api/v1/verify/{token}").json
+    assert verdict["status"] == "revoked" and verdict["revocation_reason"] == "sanction"
+    revocations.reinstate(session, signed, note="banding diterima", actor="cli:test")
+    session.commit()
+    assert client.get(f"/api/v1/verify/{token}").json["status"] == "valid"
+    assert len(revocations.history(session, signed.id)) == 2
+
+
+def test_a_certificate_signed_with_a_rotated_out_key_still_verifies(
+    client, session, signed, issuer, app
+):
+    old = certificates.issue(session, signed, issuer)
+    certificate_keys.rotate(session, app.instance_path)
+    session.commit()
+    assert certificate_keys.active(session).kid != old.kid
+    assert client.get(f"/api/v1/verify/{old.token}").json["status"] == "valid"
+    keys = client.get("/.well-known/pakta-keys.json").json["keys"]
+    assert {k["kid"]: k["status"] for k in keys}[old.kid] == "retired"
+
+
+def test_the_qr_fits_version_12_at_error_correction_m_even_for_long_names(session, signed, issuer):
+    import qrcode
+
+    signed.signer_name = "Prof. Dr. Hj. Raden Ajeng Siti Nurhayati Kusumawardhani, S.H., M.Hum."
+    url = certificates.verification_url(
+        "https://pakta.sukabumikota.go.id",
+        tokens.encode(
+            certificates.claims_for(signed, "a1b2c3d4", __import__("zoneinfo").ZoneInfo("UTC")),
+            __import__(
+                "cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]
+            ).Ed25519PrivateKey.generate(),
+        ),
+    )
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    assert code.version <= 12
+    session.rollback()
+
+
+def test_a_dropped_pdf_is_recognised_as_the_issued_file(client, session, signed, issuer):
+    pdf = certificates.issue(session, signed, issuer).pdf
+    session.commit()
+    response = client.post(
+        "/periksa-pdf",
+        data={"pdf": (io.BytesIO(pdf), "sertifikat.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert response.text.count('class="ok"') == 3
+    junk = client.post(
+        "/periksa-pdf",
+        data={"pdf": (io.BytesIO(b"%PDF-1.7 junk"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert junk.status_code == 200 and 'class="bad"' in junk.text
