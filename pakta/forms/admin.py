@@ -80,3 +80,14 @@ def paragraphs(text: str) -> list[str]:
     if current:
         blocks.append(" ".join(current))
     return blocks
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo of the issuing authority (PNG or JPEG, at most 512 KB)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["png", "jpg", "jpeg"], _l("The logo must be a PNG or JPEG image.")),
+        ],
+    )
+    submit = SubmitField(_l("Upload the logo"))

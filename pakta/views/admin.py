@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from pakta.auth import admin_required
 from pakta.db import get_session
 from pakta.forms.admin import (
     CampaignDetailsForm,
+    LogoForm,
     NewCampaignForm,
     PactTextForm,
     RosterConfirmForm,
@@ -123,6 +124,7 @@ def campaign_edit(slug: str):
         text.points.data = "\n\n".join(campaign.pact.points)
         text.legal_basis.data = "\n\n".join(campaign.pact.legal_basis)
     frozen = campaigns.has_signatures(db, campaign)
+    logo = LogoForm(prefix="logo")
 
     if details.submit.data and details.validate_on_submit():
         try:
@@ -143,6 +145,16 @@ def campaign_edit(slug: str):
             record("campaign.update", "campaign", campaign.id, slug=campaign.slug)
             db.commit()
             flash(_("Campaign saved."), "success")
+            return redirect(url_for("admin.campaign_edit", slug=slug))
+    elif logo.submit.data and logo.validate_on_submit():
+        try:
+            campaigns.set_logo(campaign, logo.logo.data.read())
+        except campaigns.CampaignError as error:
+            logo.logo.errors.append(str(error))
+        else:
+            record("campaign.logo", "campaign", campaign.id, slug=campaign.slug)
+            db.commit()
+            flash(_("Logo saved."), "success")
             return redirect(url_for("admin.campaign_edit", slug=slug))
     elif text.submit.data and text.validate_on_submit():
         content = campaigns.PactContent(
@@ -170,7 +182,12 @@ def campaign_edit(slug: str):
             )
             return redirect(url_for("admin.campaign_edit", slug=slug))
     return render_template(
-        "admin/campaign_edit.html", campaign=campaign, details=details, text=text, frozen=frozen
+        "admin/campaign_edit.html",
+        campaign=campaign,
+        details=details,
+        text=text,
+        frozen=frozen,
+        logo=logo,
     )
 
 
@@ -271,3 +288,12 @@ def audit_log():
     return render_template(
         "admin/audit.html", events=events[:per_page], page=page, has_next=len(events) > per_page
     )
+
+
+@bp.get("/kampanye/<slug>/logo.png")
+@admin_required
+def campaign_logo(slug: str):
+    campaign = _campaign_or_404(slug)
+    if not campaign.logo:
+        abort(404)
+    return Response(campaign.logo, mimetype=campaign.logo_type or "image/png")

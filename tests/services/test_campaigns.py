@@ -115,3 +115,46 @@ def test_the_current_campaign_is_the_open_one_before_upcoming_and_past(session):
         session, slug="open", opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1)
     )
     assert campaigns.current_campaign(session, now).slug == "open"
+
+
+def image_bytes(kind: str, size=(120, 80)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (11, 93, 75)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_png_or_jpeg_logo_is_stored_re_encoded_as_png(session, kind):
+    campaign = make_campaign(session)
+    campaigns.set_logo(campaign, image_bytes(kind))
+    assert campaign.logo.startswith(b"\x89PNG") and campaign.logo_type == "image/png"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"GIF89a" + b"\0" * 64,
+        b"\x89PNG\r\n\x1a\n" + b"broken",
+        b"\xff\xd8\xff" + b"\0" * (600 * 1024),
+    ],
+)
+def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused(session, data):
+    campaign = make_campaign(session)
+    with pytest.raises(campaigns.CampaignError):
+        campaigns.set_logo(campaign, data)
+    assert campaign.logo is None
+
+
+def test_a_huge_logo_is_shrunk_to_fit_a_certificate(session):
+    campaign = make_campaign(session)
+    campaigns.set_logo(campaign, image_bytes("PNG", size=(2400, 1200)))
+    import io
+
+    from PIL import Image
+
+    assert max(Image.open(io.BytesIO(campaign.logo)).size) <= 600

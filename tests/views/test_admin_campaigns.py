@@ -95,3 +95,27 @@ def test_the_pact_text_is_frozen_in_the_admin_page_after_a_signature(
 def test_an_unknown_campaign_is_a_404(client, auth, admin_user):
     auth.login()
     assert client.get("/admin/kampanye/tidak-ada").status_code == 404
+
+
+def test_an_admin_uploads_the_logo_printed_on_certificates(client, auth, admin_user, session):
+    import io
+
+    from PIL import Image
+
+    campaign = make_campaign(session)
+    buffer = io.BytesIO()
+    Image.new("RGB", (100, 100), "navy").save(buffer, "PNG")
+    auth.login()
+    response = client.post(
+        f"/admin/kampanye/{campaign.slug}",
+        data={"logo-logo": (io.BytesIO(buffer.getvalue()), "logo.png"), "logo-submit": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert client.get(f"/admin/kampanye/{campaign.slug}/logo.png").data.startswith(b"\x89PNG")
+    refused = client.post(
+        f"/admin/kampanye/{campaign.slug}",
+        data={"logo-logo": (io.BytesIO(b"GIF89a"), "logo.gif"), "logo-submit": "y"},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 200 and 'class="error"' in refused.text
