@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
         kiosk,
         links,
         public,
+        rollups,
         signing,
         verify,
     )
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(rollups.bp)
 
 
 def register_errors(app: Flask) -> None:

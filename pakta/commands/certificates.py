@@ -114,6 +114,99 @@ def certificates_reinstate(number: str, note: str) -> None:
     _revocation(number, "reinstate", None, note)
 
 
+class _ProgressLine:
+    """A progress bar on standard error, made when the first report gives the total."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total,
+                label=_("Certificates"),
+                show_pos=True,
+                file=click.get_text_stream("stderr"),
+            )
+            self.bar.render_progress()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+@certificates_group.command("export")
+@click.option("--campaign", "slug", required=True, help="The campaign's slug.")
+@click.option("--unit", "unit_code", help="This unit and every unit below it (default: all).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes issuing missing certificates (default: one a CPU).",
+)
+def certificates_export(slug: str, unit_code: str | None, out: Path, workers: int | None) -> None:
+    """Write a ZIP of the certificate PDFs, issuing the missing ones.
+
+    Files are named UNIT/NUMBER.pdf, after the unit the signature was made in. Issued
+    certificates are the files as stored; missing ones are issued and stored first.
+    """
+    from pakta.db import begin_write
+    from pakta.i18n import ngettext
+    from pakta.keys.certificate import KeyringError
+    from pakta.services import audit, campaigns, certificate_bulk, units
+
+    db = get_session()
+    campaign = campaigns.get_campaign(db, slug)
+    if campaign is None:
+        _fail(_("There is no campaign with the slug {slug}.").format(slug=slug))
+    unit_ids = None
+    if unit_code:
+        unit = units.get_unit(db, unit_code)
+        if unit is None:
+            _fail(_("There is no unit with the code {code}.").format(code=unit_code))
+        unit_ids = units.subtree_ids(db, unit.id)
+    campaign_id = campaign.id
+    # Other processes write while this runs: hold no transaction across the export.
+    db.rollback()
+    progress = _ProgressLine()
+    try:
+        count = certificate_bulk.export_zip(
+            current_app._get_current_object(),
+            campaign_id,
+            unit_ids,
+            out,
+            workers=workers,
+            progress=progress,
+        )
+    except (KeyringError, OSError) as error:
+        _fail(str(error))
+    finally:
+        progress.finish()
+    begin_write(db)
+    audit.record(
+        db,
+        actor=_actor(),
+        action="certificates.export",
+        target_type="unit" if unit_code else "campaign",
+        target_id=unit_code or slug,
+        campaign=slug,
+        count=count,
+        file=str(out),
+    )
+    db.commit()
+    click.echo(
+        ngettext(
+            "%(num)d certificate written to %(path)s",
+            "%(num)d certificates written to %(path)s",
+            count,
+            path=str(out),
+        )
+    )
+
+
 def _load_keys(source: str | None) -> dict[str, Ed25519PublicKey]:
     import base64
 

@@ -1,5 +1,6 @@
 """The domain model. Importing this package registers every table on ``Base.metadata``."""
 
+from pakta.models.api import ApiToken
 from pakta.models.audit import AuditEvent
 from pakta.models.base import Base, utcnow
 from pakta.models.campaign import Campaign, PactText
@@ -12,11 +13,13 @@ from pakta.models.certificate import (
 )
 from pakta.models.link import SigningLink
 from pakta.models.org import Employee, EmploymentType, Unit
+from pakta.models.reminder import Reminder
 from pakta.models.roster import RosterUpload
 from pakta.models.signature import Signature, SignatureMethod
 from pakta.models.user import Role, User
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Campaign",
@@ -24,6 +27,7 @@ __all__ = [
     "EmploymentType",
     "IssuedCertificate",
     "PactText",
+    "Reminder",
     "RevocationAction",
     "RevocationEvent",
     "RevocationReason",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pakta.models.base import Base, UTCDateTime, utcnow
@@ -26,6 +26,10 @@ class Campaign(Base):
     # The issuing authority's logo for certificates, re-encoded on upload.
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(String(16))
+    # Units below this sign-up rate are flagged on the dashboard.
+    alert_threshold: Mapped[int] = mapped_column(default=80, server_default="80")
+    # The public transparency page (rates per OPD, no names) can be switched off.
+    public_rollup: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     pact_versions: Mapped[list["PactText"]] = relationship(
         back_populates="campaign", order_by="PactText.version", cascade="all, delete-orphan"

@@ -71,9 +71,14 @@ def _b64decode(token: str) -> bytes:
     if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
         raise TokenError("not a certificate token")
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError) as error:
         raise TokenError("not base64url") from error
+    # The decoder is lenient ('+' for '-', unused low bits in the last character, stray
+    # characters): only the one canonical spelling of the bytes is a token.
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+        raise TokenError("not canonical base64url")
+    return raw
 
 
 def decode(token: str) -> tuple[Claims, bytes, bytes]:

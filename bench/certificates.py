@@ -1,0 +1,240 @@
+"""Time rendering and sealing one certificate against a bare one-paragraph WeasyPrint PDF.
+
+    .venv/bin/python bench/certificates.py [--runs 15] [--zip N] [--database-url URL]
+
+Builds a fresh database (a temporary SQLite file unless --database-url names an empty one)
+with the demo Pemda (``pakta.services.demo``: about 600 employees, a few hundred signatures
+with drawn PNGs), a signing key and the self-signed seal. Then, in the same run:
+
+* the median of --runs timings of ``certificates.render`` + ``seal.seal_pdf`` for different
+  signatures (each with its own signed token), nothing stored; one warm-up run first;
+* the median of --runs timings of ``HTML(string='<p>…</p>').write_pdf()`` with a fresh
+  ``FontConfiguration`` each time (also after one warm-up run);
+* their ratio (target: at most 5x).
+
+With ``--zip N`` it also times ``certificate_bulk.export_zip`` of the first N signatures with
+one worker and with two (N > the demo's signatures adds synthetic ones), deleting the issued
+certificates in between so that both runs issue every certificate.
+
+The last line printed is one JSON object: ``{"certificate_ms", "bare_ms", "ratio"}`` (and the
+ZIP timings when --zip was given).
+"""
+
+import argparse
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import delete, func, insert, select  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from pakta import create_app, migrate  # noqa: E402
+from pakta.db import database, get_session, make_engine  # noqa: E402
+from pakta.keys import certificate as certificate_keys  # noqa: E402
+from pakta.keys import seal  # noqa: E402
+from pakta.models import Campaign, Employee, IssuedCertificate, Signature  # noqa: E402
+from pakta.services import certificate_bulk, certificates, demo, tokens  # noqa: E402
+
+PEMDA = "Pemerintah Kota Sukamaju"
+BARE_HTML = (
+    "<p>Pakta integritas netralitas Aparatur Sipil Negara dalam Pemilihan Kepala Daerah "
+    "Serentak Tahun 2024.</p>"
+)
+
+
+def median_ms(action: Callable[[int], object], runs: int) -> tuple[float, list[float]]:
+    """Warm up once (run 0), then time ``action(1)`` .. ``action(runs)``."""
+    action(0)
+    timings = []
+    for n in range(1, runs + 1):
+        started = time.perf_counter()
+        action(n)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), timings
+
+
+def bare_pdf(_n: int) -> bytes:
+    return HTML(string=BARE_HTML).write_pdf(font_config=FontConfiguration())
+
+
+def certificate_pdf(session, signatures: list[Signature], issuer: certificates.Issuer):
+    """Render and seal the n-th signature's certificate, as ``certificates.issue`` does."""
+    signer = certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
+    seal_signer = seal.load_signer(issuer.instance_path)
+    zone = ZoneInfo(issuer.timezone)
+
+    def action(n: int) -> bytes:
+        signature = signatures[n % len(signatures)]
+        token = tokens.encode(
+            certificates.claims_for(signature, signer.kid, zone), signer.private_key
+        )
+        pdf = certificates.render(signature, token, issuer)
+        return seal.seal_pdf(
+            pdf, seal_signer, reason=certificates.SEAL_REASON, location=signature.campaign.place
+        )
+
+    return action
+
+
+def add_synthetic_signatures(session, campaign: Campaign, wanted: int) -> None:
+    """Extra employees who signed like the demo's signers did, up to ``wanted`` signatures."""
+    have = session.scalar(select(func.count()).select_from(Signature))
+    if have >= wanted:
+        return
+    models = session.scalars(
+        select(Signature).where(Signature.signature_png.is_not(None)).limit(40)
+    ).all()
+    employees, signatures = [], []
+    for n in range(wanted - have):
+        model = models[n % len(models)]
+        employees.append(
+            {
+                "id": 1_000_000 + n,
+                "identity_number": f"BENCH{n:013d}",
+                "name": f"{model.signer_name.split(',')[0]} {n}",
+                "position": model.signer_position,
+                "employment_type": model.employee.employment_type,
+                "unit_id": model.unit_id,
+                "active": True,
+                "created_at": model.created_at,
+                "updated_at": model.created_at,
+            }
+        )
+        signatures.append(
+            {
+                "public_id": uuid.uuid4().hex[:22],
+                "certificate_number": f"BENCH-{n:06d}",
+                "campaign_id": campaign.id,
+                "employee_id": 1_000_000 + n,
+                "pact_text_id": model.pact_text_id,
+                "pact_sha256": model.pact_sha256,
+                "acknowledged_points": model.acknowledged_points,
+                "unit_id": model.unit_id,
+                "unit_name": model.unit_name,
+                "signer_name": f"{model.signer_name.split(',')[0]} {n}",
+                "signer_position": model.signer_position,
+                "signed_at": model.signed_at,
+                "method": model.method,
+                "ip_address": model.ip_address,
+                "user_agent": model.user_agent,
+                "signature_png": model.signature_png,
+                "created_at": model.created_at,
+            }
+        )
+    session.execute(insert(Employee), employees)
+    session.execute(insert(Signature), signatures)
+
+
+def time_zip(app, campaign_id: int, workers: int) -> tuple[float, int, int]:
+    with app.app_context():
+        session = get_session()
+        session.execute(delete(IssuedCertificate))
+        session.commit()
+    buffer = io.BytesIO()
+    started = time.perf_counter()
+    count = certificate_bulk.export_zip(app, campaign_id, None, buffer, workers=workers)
+    seconds = time.perf_counter() - started
+    with zipfile.ZipFile(buffer) as archive:
+        assert len(archive.namelist()) == count
+    return seconds, count, len(buffer.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--zip", type=int, default=0, help="also time a ZIP of N certificates")
+    parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as directory:
+        url = args.database_url or f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        app = create_app(
+            {
+                "ENV": "testing",
+                "DATABASE_URL": url,
+                "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+                "INSTANCE_PATH": directory,
+            }
+        )
+        with app.app_context():
+            session = get_session()
+            demo.load(session)
+            certificate_keys.init(session, app.instance_path, None)
+            seal.init_self_signed(app.instance_path, PEMDA)
+            session.commit()
+            campaign = session.scalar(select(Campaign))
+            if args.zip:
+                add_synthetic_signatures(session, campaign, args.zip)
+                session.commit()
+            signatures = session.scalars(
+                select(Signature)
+                .where(Signature.signature_png.is_not(None))
+                .order_by(Signature.id)
+                .limit(args.runs + 1)
+            ).all()
+            count = session.scalar(select(func.count()).select_from(Signature))
+            print(f"demo Pemda loaded: {count} signatures; libharfbuzz-subset0: {harfbuzz()}")
+
+            issuer = certificates.issuer_for_app()
+            action = certificate_pdf(session, signatures, issuer)
+            size = len(action(0))
+            certificate_ms, timings = median_ms(action, args.runs)
+            session.rollback()
+
+        bare_ms, bare_timings = median_ms(bare_pdf, args.runs)
+        ratio = certificate_ms / bare_ms
+        print(
+            f"certificate, render + seal: {certificate_ms:8.1f} ms  (median of {args.runs}; "
+            f"{min(timings):.0f}-{max(timings):.0f} ms; {size / 1024:.0f} KiB)"
+        )
+        print(
+            f"bare one-paragraph PDF:     {bare_ms:8.1f} ms  "
+            f"({min(bare_timings):.0f}-{max(bare_timings):.0f} ms, fresh FontConfiguration)"
+        )
+        print(f"ratio:                      {ratio:8.2f}x  (target <= 5x)")
+        figures = {
+            "certificate_ms": round(certificate_ms, 1),
+            "bare_ms": round(bare_ms, 1),
+            "ratio": round(ratio, 2),
+        }
+
+        if args.zip:
+            with app.app_context():
+                campaign_id = get_session().scalar(select(Campaign.id))
+            for workers in (1, 2):
+                seconds, written, size = time_zip(app, campaign_id, workers)
+                print(
+                    f"ZIP of {written} certificates, {workers} worker(s): {seconds:6.1f} s "
+                    f"({written / seconds:.1f}/s, {size / 1e6:.1f} MB)"
+                )
+                figures[f"zip_{workers}_workers_s"] = round(seconds, 1)
+            figures["zip_certificates"] = written
+        database(app).engine.dispose()
+    print(json.dumps(figures))
+
+
+def harfbuzz() -> str:
+    try:
+        from weasyprint.text.ffi import harfbuzz_subset
+
+        return "loaded" if harfbuzz_subset is not None else "missing"
+    except ImportError:  # pragma: no cover - older WeasyPrint
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()

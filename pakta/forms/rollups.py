@@ -1,0 +1,14 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from pakta.i18n import _l
+
+
+class SettingsForm(FlaskForm):
+    threshold = IntegerField(
+        _l("Flag units below this sign-up rate (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    public_rollup = BooleanField(_l("Show the public transparency page"))
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,179 @@
+"""Compliance rollups for the Setda and unit operators: rates per unit, drill-down, trend.
+
+An operator's scope (their unit and everything below it) is passed into every
+query; nothing outside it is read, let alone shown.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pakta import charts
+from pakta.auth import admin_required
+from pakta.db import get_session
+from pakta.forms.rollups import SettingsForm
+from pakta.i18n import _
+from pakta.models import Campaign, utcnow
+from pakta.services import audit, campaigns, rollups, units
+from pakta.timeutil import local_zone
+
+bp = Blueprint("rollups", __name__, url_prefix="/admin/rekap")
+
+SORTS = {
+    "tree": None,
+    "rate": lambda row: (row.total.rate, row.name),
+    "name": lambda row: row.name.lower(),
+    "not_signed": lambda row: (-row.not_signed, row.name),
+}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+def selected_campaign() -> Campaign:
+    db = get_session()
+    slug = request.args.get("campaign")
+    campaign = campaigns.get_campaign(db, slug) if slug else campaigns.current_campaign(db)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def selected_view() -> rollups.View:
+    try:
+        return rollups.View(request.args.get("view", "roster"))
+    except ValueError:
+        return rollups.View.ROSTER
+
+
+def scope_roots() -> set[int] | None:
+    """The roots of what the user may see: None for an admin, the operator's unit otherwise."""
+    if current_user.is_admin:
+        return None
+    return {current_user.unit_id} if current_user.unit_id else set()
+
+
+def visible_ids() -> set[int] | None:
+    return units.visible_unit_ids(get_session(), current_user)
+
+
+@bp.get("/")
+def dashboard():
+    db = get_session()
+    campaign = selected_campaign()
+    view = selected_view()
+    rows = rollups.unit_rollups(db, campaign.id, root_unit_ids=scope_roots(), view=view)
+    visible = {row.unit_id for row in rows} if not current_user.is_admin else None
+    sort = request.args.get("sort", "tree")
+    ordered = sorted(rows, key=SORTS[sort]) if SORTS.get(sort) else rows
+    now = utcnow()
+    form = SettingsForm(threshold=campaign.alert_threshold, public_rollup=campaign.public_rollup)
+    return render_template(
+        "rollups/dashboard.html",
+        campaign=campaign,
+        campaigns_list=campaigns.list_campaigns(db),
+        view=view,
+        sort=sort if sort in SORTS else "tree",
+        rows=ordered,
+        overall=rollups.overall(rows),
+        today=rollups.signatures_today(
+            db, campaign.id, unit_ids=visible, tz=local_zone(), now=now, view=view
+        ),
+        lagging=rollups.below_threshold(rows, campaign.alert_threshold),
+        settings=form,
+        types=rollups.EMPLOYMENT_TYPES,
+    )
+
+
+@bp.get("/unit/<code>")
+def unit(code: str):
+    db = get_session()
+    campaign = selected_campaign()
+    view = selected_view()
+    target = units.get_unit(db, code)
+    scope = visible_ids()
+    if target is None or (scope is not None and target.id not in scope):
+        abort(404)
+    rows = rollups.unit_rollups(db, campaign.id, root_unit_ids={target.id}, view=view)
+    subtree = {row.unit_id for row in rows}
+    return render_template(
+        "rollups/unit.html",
+        campaign=campaign,
+        view=view,
+        unit=target,
+        rows=rows,
+        head=rows[0] if rows else None,
+        people=rollups.employees_status(db, campaign.id, subtree),
+        types=rollups.EMPLOYMENT_TYPES,
+    )
+
+
+@bp.get("/tren")
+def trend():
+    db = get_session()
+    campaign = selected_campaign()
+    view = selected_view()
+    zone = local_zone()
+    scope = visible_ids()
+    days = rollups.daily_series(db, campaign.id, unit_ids=scope, tz=zone, view=view)
+    try:
+        day = date.fromisoformat(request.args["day"]) if request.args.get("day") else None
+    except ValueError:
+        day = None
+    day = day or (days[-1].day if days else utcnow().astimezone(zone).date())
+    hours = rollups.hourly_series(db, campaign.id, unit_ids=scope, tz=zone, day=day, view=view)
+    daily_chart = charts.bars_with_line(
+        [
+            charts.Bar(point.day.strftime("%d/%m"), point.signatures, point.cumulative_rate)
+            for point in days
+        ],
+        title=_("Signatures per day"),
+        value_label=_("Signatures"),
+        line_label=_("Cumulative sign-up rate"),
+    )
+    hourly_chart = charts.bars_with_line(
+        [charts.Bar(f"{point.hour:02d}", point.signatures) for point in hours],
+        title=_("Signatures per hour on %(day)s", day=day.isoformat()),
+        value_label=_("Signatures"),
+        line_label="",
+    )
+    return render_template(
+        "rollups/trend.html",
+        campaign=campaign,
+        view=view,
+        days=days,
+        day=day,
+        hours=hours,
+        daily_chart=daily_chart,
+        hourly_chart=hourly_chart,
+    )
+
+
+@bp.post("/pengaturan")
+@admin_required
+def settings():
+    db = get_session()
+    campaign = selected_campaign()
+    form = SettingsForm()
+    if form.validate_on_submit():
+        campaign.alert_threshold = form.threshold.data
+        campaign.public_rollup = bool(form.public_rollup.data)
+        audit.record(
+            db,
+            actor=current_user,
+            action="campaign.rollup_settings",
+            target_type="campaign",
+            target_id=campaign.id,
+            ip_address=request.remote_addr,
+            threshold=campaign.alert_threshold,
+            public_rollup=campaign.public_rollup,
+        )
+        db.commit()
+        flash(_("Saved."), "success")
+    else:
+        flash(_("The threshold must be a whole number from 0 to 100."), "error")
+    return redirect(url_for("rollups.dashboard", campaign=campaign.slug))

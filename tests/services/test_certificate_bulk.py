@@ -1,0 +1,300 @@
+import io
+import stat
+import uuid
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from pakta import create_app, migrate
+from pakta.db import database, get_session, make_engine
+from pakta.keys import certificate as certificate_keys
+from pakta.keys import seal
+from pakta.models import (
+    Employee,
+    EmploymentType,
+    IssuedCertificate,
+    Signature,
+    SignatureMethod,
+    Unit,
+    utcnow,
+)
+from pakta.services import certificate_bulk, certificates, demo, pdf_check, signing, tokens
+from pakta.services.campaigns import create_campaign
+from pakta.services.identity import make_nip
+from tests.conftest import TEST_SECRET, _postgres_url
+
+
+def sign_up(session, campaign, unit, count: int, first: int = 0) -> list[Signature]:
+    """``count`` new employees of ``unit`` who sign the campaign with a drawn signature."""
+    result = []
+    for n in range(first, first + count):
+        employee = Employee(
+            identity_number=make_nip(date(1980, 1, 1) + timedelta(days=n), (2005, 3), 1, 1 + n),
+            name=f"Pegawai Uji {n}",
+            position="Pelaksana",
+            employment_type=EmploymentType.PNS,
+            unit=unit,
+        )
+        session.add(employee)
+        session.flush()
+        outcome = signing.sign(
+            session,
+            campaign=campaign,
+            employee=employee,
+            method=SignatureMethod.PERSONAL_LINK,
+            evidence=signing.Evidence(
+                signature_png=demo.signature_png(n % 3), acknowledged_points=[1, 2, 3, 4]
+            ),
+        )
+        result.append(outcome.signature)
+    return result
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def stored(session, signature_id: int) -> IssuedCertificate:
+    return session.scalar(
+        select(IssuedCertificate).where(IssuedCertificate.signature_id == signature_id)
+    )
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, done, total):
+        self.calls.append((done, total))
+
+
+# -- in this process, inside the test's rolled-back transaction ----------------------------
+
+
+@pytest.fixture
+def three(session, signed, units):
+    """Three signatures in DINKES-P2P (one from ``signed``) and one in DISDIK."""
+    signatures = [signed, *sign_up(session, signed.campaign, units["DINKES-P2P"], 2)]
+    other = sign_up(session, signed.campaign, units["DISDIK"], 1, first=10)
+    session.commit()
+    return signatures, other[0]
+
+
+def test_a_units_zip_holds_one_pdf_per_signature_identical_to_the_stored_one(
+    app, session, three, units
+):
+    signatures, elsewhere = three
+    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
+    before = certificates.issue(session, signatures[0], issuer).pdf  # issued earlier
+    session.commit()
+    out, progress = io.BytesIO(), Recorder()
+
+    count = certificate_bulk.export_zip(
+        app,
+        signatures[0].campaign_id,
+        {units["DINKES-P2P"].id},
+        out,
+        workers=1,
+        progress=progress,
+    )
+
+    files = read_zip(out.getvalue())
+    assert count == 3 and len(files) == 3
+    assert set(files) == {f"DINKES-P2P/{s.certificate_number}.pdf" for s in signatures}
+    for signature in signatures:
+        pdf = files[f"DINKES-P2P/{signature.certificate_number}.pdf"]
+        assert pdf.startswith(b"%PDF")
+        assert pdf == stored(session, signature.id).pdf
+    assert files[f"DINKES-P2P/{signatures[0].certificate_number}.pdf"] == before
+    assert stored(session, elsewhere.id) is None  # DISDIK was not asked for
+    assert progress.calls[-1] == (3, 3)
+    assert [done for done, _ in progress.calls] == sorted(done for done, _ in progress.calls)
+
+
+def test_issued_certificates_carry_a_valid_token_and_an_intact_seal(app, session, three, units):
+    signatures, _ = three
+    out = io.BytesIO()
+    certificate_bulk.export_zip(app, signatures[0].campaign_id, None, out, workers=1)
+    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
+    keys = certificate_keys.public_keys(session)
+    for signature in signatures:
+        certificate = stored(session, signature.id)
+        claims = tokens.verify(certificate.token, keys)
+        assert claims.certificate_number == signature.certificate_number
+        assert claims.signer_name == signature.signer_name
+        reader = pdf_check.read_pdf(certificate.pdf)
+        assert pdf_check.embedded_token(reader) == certificate.token
+        status = pdf_check.seal_status(reader, certificates.seal_trust_roots(issuer))
+        assert status.intact and status.whole_file and status.trusted
+
+
+def test_a_unit_includes_the_units_below_it_and_exporting_again_gives_the_same_files(
+    app, session, three, units
+):
+    signatures, elsewhere = three
+    from pakta.services.units import subtree_ids
+
+    campaign_id = signatures[0].campaign_id
+    first, again = io.BytesIO(), io.BytesIO()
+    certificate_bulk.export_zip(
+        app, campaign_id, subtree_ids(session, units["PEMDA"].id), first, workers=1
+    )
+    certificate_bulk.export_zip(app, campaign_id, None, again, workers=1)
+    files = read_zip(first.getvalue())
+    assert len(files) == 4 and f"DISDIK/{elsewhere.certificate_number}.pdf" in files
+    assert read_zip(again.getvalue()) == files
+    assert session.scalar(select(func.count()).select_from(IssuedCertificate)) == 4
+
+
+def test_no_units_gives_an_empty_zip(app, session, three):
+    signatures, _ = three
+    out, progress = io.BytesIO(), Recorder()
+    count = certificate_bulk.export_zip(
+        app, signatures[0].campaign_id, set(), out, workers=2, progress=progress
+    )
+    assert count == 0 and read_zip(out.getvalue()) == {}
+    assert progress.calls == [(0, 0)]
+
+
+def test_a_path_appears_only_when_complete_and_only_its_owner_can_read_it(
+    app, session, three, units, tmp_path
+):
+    signatures, _ = three
+    path = tmp_path / "dinkes.zip"
+    count = certificate_bulk.export_zip(
+        app, signatures[0].campaign_id, {units["DINKES-P2P"].id}, path, workers=1
+    )
+    assert count == 3 and len(read_zip(path.read_bytes())) == 3
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the certificates print full NIPs
+    assert [p.name for p in tmp_path.iterdir()] == ["dinkes.zip"]
+
+
+def test_a_failed_export_leaves_no_file(app, session, three, tmp_path):
+    signatures, _ = three
+
+    def explode(done, total):
+        raise RuntimeError("disk full")
+
+    path = tmp_path / "all.zip"
+    with pytest.raises(RuntimeError):
+        certificate_bulk.export_zip(
+            app, signatures[0].campaign_id, None, path, workers=1, progress=explode
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_certificate_stored_meanwhile_is_kept_and_not_replaced(app, session, three):
+    signatures, _ = three
+    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
+    signer = certificate_keys.signer(session, app.instance_path, None)
+    seal_signer = seal.load_signer(app.instance_path)
+    produced = certificate_bulk._produce(session, signatures[1].id, issuer, signer, seal_signer)
+    first = certificates.issue(session, signatures[1], issuer)  # a signer downloads meanwhile
+    session.commit()
+    certificate_bulk._store(session, produced)
+    assert stored(session, signatures[1].id).pdf == first.pdf
+    assert certificate_bulk._produce(session, signatures[1].id, issuer, signer, seal_signer) is None
+
+
+def test_zip_names_never_leave_their_folder():
+    entry = certificate_bulk.Entry(1, "../../etc", "PI24/../x", False)
+    assert entry.name == "_etc/PI24_.._x.pdf"
+    assert certificate_bulk.Entry(1, "DINKES-P2P", "PI24-0001-0001", True).name == (
+        "DINKES-P2P/PI24-0001-0001.pdf"
+    )
+
+
+# -- worker processes, on a committed database of their own --------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed_app(tmp_path_factory):
+    """An app on its own database (SQLite, or PostgreSQL when the suite runs on it), with
+    committed data that worker processes can see."""
+    server_url = _postgres_url()
+    folder = tmp_path_factory.mktemp("bulk")
+    admin = name = None
+    if server_url is None:
+        url = f"sqlite:///{folder / 'bulk.sqlite3'}"
+    else:
+        admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        name = f"pakta_bulk_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": url,
+            "SECRET_KEY": TEST_SECRET,
+            "INSTANCE_PATH": folder / "instance",
+        }
+    )
+    with app.app_context():
+        session = get_session()
+        pemda = Unit(code="PEMDA", name="Pemerintah Kota Contoh")
+        dinkes = Unit(code="DINKES", name="Dinas Kesehatan", parent=pemda)
+        session.add_all([pemda, dinkes])
+        campaign = create_campaign(
+            session,
+            slug="pilkada-2024",
+            title="Pilkada Serentak 2024 — Pemerintah Kota Contoh",
+            issuing_authority="Pemerintah Kota Contoh",
+            place="Contoh",
+            official_name="Dr. H. Ahmad, M.Si.",
+            official_title="Sekretaris Daerah",
+            opens_at=utcnow() - timedelta(days=1),
+            closes_at=utcnow() + timedelta(days=30),
+        )
+        sign_up(session, campaign, dinkes, 5)
+        certificate_keys.init(session, app.instance_path, None)
+        seal.init_self_signed(app.instance_path, "Pemerintah Kota Contoh")
+        session.commit()
+    try:
+        yield app
+    finally:
+        database(app).engine.dispose()
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def test_two_worker_processes_issue_and_commit_what_the_zip_then_holds(committed_app):
+    app = committed_app
+    with app.app_context():
+        session = get_session()
+        campaign_id, dinkes = session.execute(
+            select(Signature.campaign_id, Signature.unit_id).limit(1)
+        ).one()
+        first = session.scalar(select(Signature).order_by(Signature.id).limit(1))
+        already = certificates.issue(session, first, certificates.issuer_for_app()).pdf
+        session.commit()
+    out, progress = io.BytesIO(), Recorder()
+
+    count = certificate_bulk.export_zip(
+        app, campaign_id, {dinkes}, out, workers=2, progress=progress
+    )
+
+    files = read_zip(out.getvalue())
+    assert count == 5 and len(files) == 5
+    assert progress.calls[-1] == (5, 5)
+    with app.app_context():
+        session = get_session()
+        rows = session.execute(
+            select(Signature.certificate_number, IssuedCertificate.pdf).join(
+                IssuedCertificate, IssuedCertificate.signature_id == Signature.id
+            )
+        ).all()
+        assert len(rows) == 5
+        for number, pdf in rows:
+            assert pdf.startswith(b"%PDF")
+            assert files[f"DINKES/{number}.pdf"] == pdf
+        assert files[f"DINKES/{first.certificate_number}.pdf"] == already

@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from pakta.db import database
+from pakta.models import Employee, EmploymentType, SignatureMethod, Unit, utcnow
+from pakta.services import campaigns, signing
+
+
+@pytest.fixture
+def campaign(session):
+    made = campaigns.create_campaign(
+        session,
+        slug="pilkada-2024",
+        title="Pilkada Serentak 2024",
+        issuing_authority="Pemda",
+        place="Contoh",
+        opens_at=utcnow() - timedelta(days=3),
+        closes_at=utcnow() + timedelta(days=30),
+    )
+    session.commit()
+    return made
+
+
+def add_people(session, unit, count, signed, campaign, prefix):
+    for index in range(count):
+        person = Employee(
+            identity_number=f"{prefix}{index:04d}",
+            name=f"{prefix} Pegawai {index}",
+            employment_type=EmploymentType.NON_ASN,
+            unit=unit,
+        )
+        session.add(person)
+        session.flush()
+        if index < signed:
+            signing.record_signature(
+                session,
+                campaign=campaign,
+                employee=person,
+                method=SignatureMethod.KIOSK,
+                evidence=signing.Evidence(acknowledged_points=[1, 2, 3, 4]),
+            )
+    session.commit()
+
+
+@pytest.fixture
+def staffed(session, units, campaign):
+    add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
+    add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
+    return units
+
+
+def test_an_admin_sees_every_unit_with_rolled_up_rates(client, auth, admin_user, staffed):
+    auth.login()
+    page = client.get("/admin/rekap/")
+    assert page.status_code == 200
+    for name in ("Pemerintah Kota Contoh", "Dinas Kesehatan", "Bidang P2P", "Dinas Pendidikan"):
+        assert name in page.text
+    assert "4 / 9" in page.text  # overall signed / roster
+    assert "75.0%" in page.text and "20.0%" in page.text
+
+
+def test_an_operator_sees_only_their_unit_and_its_sub_units(client, auth, operator_user, staffed):
+    auth.login(email=operator_user.email)
+    page = client.get("/admin/rekap/")
+    assert "Bidang P2P" in page.text
+    assert "Dinas Pendidikan" not in page.text and "Pemerintah Kota Contoh" not in page.text
+    assert "3 / 4" in page.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/rekap/unit/DISDIK",
+        "/admin/rekap/unit/PEMDA",
+        "/admin/rekap/unit/NOPE",
+    ],
+)
+def test_an_operator_cannot_drill_into_other_units(client, auth, operator_user, staffed, path):
+    auth.login(email=operator_user.email)
+    assert client.get(path).status_code == 404
+
+
+def test_the_trend_of_an_operator_counts_only_their_units(client, auth, operator_user, staffed):
+    auth.login(email=operator_user.email)
+    page = client.get("/admin/rekap/tren")
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert ">3</td>" in page.text  # today's three signatures in DINKES-P2P, not DISDIK's
+
+
+def test_drilling_down_lists_employees_with_their_status(client, auth, admin_user, staffed):
+    auth.login()
+    page = client.get("/admin/rekap/unit/DINKES")
+    assert "P2P Pegawai 0" in page.text and "P2P Pegawai 3" in page.text
+    assert "DIK Pegawai" not in page.text
+
+
+def test_each_page_says_which_view_it_shows(client, auth, admin_user, staffed):
+    auth.login()
+    roster = client.get("/admin/rekap/").text
+    history = client.get("/admin/rekap/", query_string={"view": "history"}).text
+    assert 'aria-current="page">' in roster and roster != history
+
+
+@pytest.mark.parametrize("sort", ["tree", "rate", "name", "not_signed", "bogus"])
+def test_the_dashboard_sorts_without_error(client, auth, admin_user, staffed, sort):
+    auth.login()
+    assert client.get("/admin/rekap/", query_string={"sort": sort}).status_code == 200
+
+
+def test_the_admin_sets_the_alert_threshold(client, auth, admin_user, staffed, campaign, session):
+    auth.login()
+    client.post("/admin/rekap/pengaturan", data={"threshold": "50", "public_rollup": ""})
+    session.refresh(campaign)
+    assert campaign.alert_threshold == 50 and campaign.public_rollup is False
+    client.post("/admin/rekap/pengaturan", data={"threshold": "500"})
+    session.refresh(campaign)
+    assert campaign.alert_threshold == 50
+
+
+def test_operators_cannot_change_the_settings(client, auth, operator_user, staffed):
+    auth.login(email=operator_user.email)
+    assert client.post("/admin/rekap/pengaturan", data={"threshold": "1"}).status_code == 403
+
+
+def count_queries(app, client, path):
+    statements = []
+    engine = database(app).engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_the_dashboard_issues_a_bounded_number_of_queries(
+    app, client, auth, admin_user, staffed, session, campaign
+):
+    auth.login()
+    few = count_queries(app, client, "/admin/rekap/")
+    for index in range(30):
+        unit = Unit(code=f"X{index}", name=f"Unit {index}", parent=staffed["DISDIK"])
+        session.add(unit)
+        session.flush()
+        add_people(session, unit, 2, 1, campaign, f"X{index:02d}-")
+    many = count_queries(app, client, "/admin/rekap/")
+    assert many == few
+    assert many <= 12

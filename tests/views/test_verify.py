@@ -1,0 +1,348 @@
+"""Public verification: the verdict page, the JSON API, the published keys, the PDF check."""
+
+import base64
+import hashlib
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+
+from pakta import create_app
+from pakta.db import database
+from pakta.keys import certificate as certificate_keys
+from pakta.models import IssuedCertificate
+from pakta.services import certificates, revocations, tokens
+from pakta.services.identity import mask_identity
+from pakta.templating import local_datetime
+from tests.conftest import IsolatedClient
+
+NIP = "198609262015051001"  # the `signed` fixture's employee
+BIRTH_DATE_DIGITS = NIP[:8]
+API_FIELDS = {
+    "status",
+    "certificate_number",
+    "name",
+    "unit",
+    "campaign",
+    "signed_at",
+    "pdf_sha256",
+    "revoked_at",
+    "revocation_reason",
+}
+
+
+@pytest.fixture
+def issued(session, signed, app) -> IssuedCertificate:
+    certificate = certificates.issue(
+        session, signed, certificates.Issuer.from_config(app.config, app.instance_path)
+    )
+    session.commit()
+    return certificate
+
+
+def translated(app, message: str, **variables) -> str:
+    """The message as the default (Indonesian) page shows it, HTML-escaped."""
+    from flask_babel import gettext
+
+    with app.test_request_context():
+        return str(escape(gettext(message, **variables)))
+
+
+def formatted(app, value) -> str:
+    with app.test_request_context():
+        return str(escape(local_datetime(value)))
+
+
+def flip(token: str, position: int | None = None) -> str:
+    position = len(token) // 2 if position is None else position
+    replacement = "A" if token[position] != "A" else "B"
+    return token[:position] + replacement + token[position + 1 :]
+
+
+def verdict_block(html: str) -> str:
+    match = re.search(r'<section class="verdict (verdict-\w+)"', html)
+    assert match, "no verdict block on the page"
+    return match.group(1)
+
+
+# -- the verdict page ---------------------------------------------------------------------
+
+
+def test_a_valid_certificate_shows_who_what_and_when_with_the_nip_masked(
+    client, app, signed, issued
+):
+    response = client.get(f"/v/{issued.token}")
+    assert response.status_code == 200
+    html = response.text
+    assert verdict_block(html) == "verdict-valid"
+    assert translated(app, "VALID") in html
+    assert str(escape(signed.signer_name)) in html
+    assert "Bidang P2P" in html  # the unit as it was when signed
+    assert str(escape(signed.campaign.title)) in html
+    assert formatted(app, signed.signed_at) in html
+    assert issued.pdf_sha256 in html
+    assert signed.certificate_number in html
+    assert mask_identity(NIP) in html and mask_identity(NIP).endswith("001")
+    assert NIP not in html
+    assert BIRTH_DATE_DIGITS not in html
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_the_verdict_page_is_made_for_a_360_px_phone(client, issued):
+    html = client.get(f"/v/{issued.token}").text
+    assert re.search(r'<meta name="viewport" content="width=device-width[^"]*"', html)
+    assert 'role="status"' in html and verdict_block(html)
+
+
+def test_a_revoked_certificate_says_so_with_the_date_and_reason_category(
+    client, app, session, signed, issued
+):
+    event = revocations.revoke(
+        session, signed, reason="wrong_identity", note="NIP tertukar", actor="cli:test"
+    )
+    session.commit()
+    html = client.get(f"/v/{issued.token}").text
+    assert verdict_block(html) == "verdict-bad"
+    assert translated(app, "REVOKED") in html
+    assert formatted(app, event.occurred_at) in html
+    assert translated(app, "wrong identity") in html
+    # Still recognisable, still masked; the internal note is not public.
+    assert str(escape(signed.signer_name)) in html and mask_identity(NIP) in html
+    assert NIP not in html and "NIP tertukar" not in html
+
+
+@pytest.mark.parametrize("token", ["garbage", "x" * 700, "%00", "AAAA", "../../etc/passwd"])
+def test_garbage_is_invalid(client, app, signing_key, token):
+    response = client.get(f"/v/{token}")
+    assert response.status_code == 200
+    assert verdict_block(response.text) == "verdict-bad"
+    assert translated(app, "INVALID") in response.text
+    assert translated(app, "NOT FOUND") not in response.text
+
+
+def test_one_flipped_character_makes_a_genuine_token_invalid(client, app, signed, issued):
+    response = client.get(f"/v/{flip(issued.token)}")
+    assert verdict_block(response.text) == "verdict-bad"
+    assert translated(app, "INVALID") in response.text
+    assert str(escape(signed.signer_name)) not in response.text
+
+
+def test_a_correctly_signed_token_for_a_certificate_we_never_issued_is_not_found(
+    client, app, session, signing_key
+):
+    signer = certificate_keys.signer(session, app.instance_path, None)
+    claims = tokens.Claims(
+        signer.kid, "PKT-2099-ZZZZ-ZZZZ", "pilkada-2024", "DINKES", "Nama Rekaan", date(2024, 9, 2)
+    )
+    token = tokens.encode(claims, signer.private_key)
+    html = client.get(f"/v/{token}").text
+    assert verdict_block(html) == "verdict-bad"
+    assert translated(app, "NOT FOUND") in html
+    assert client.get(f"/api/v1/verify/{token}").json["status"] == "not_found"
+
+
+def test_a_token_signed_by_us_with_another_name_for_a_real_number_is_invalid(
+    client, app, session, signed, issued
+):
+    """A QR copied onto someone else's certificate: the claims must be the issued ones."""
+    signer = certificate_keys.signer(session, app.instance_path, None)
+    claims = tokens.verify(issued.token, certificate_keys.public_keys(session))
+    other = tokens.encode(
+        tokens.Claims(**{**claims.__dict__, "signer_name": "Siti Aminah"}), signer.private_key
+    )
+    assert client.get(f"/api/v1/verify/{other}").json["status"] == "invalid"
+
+
+# -- the JSON API -------------------------------------------------------------------------
+
+
+def test_the_api_answers_with_exactly_the_documented_fields(client, app, signed, issued):
+    response = client.get(f"/api/v1/verify/{issued.token}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.json
+    assert set(body) == API_FIELDS
+    assert body["status"] == "valid"
+    assert body["certificate_number"] == signed.certificate_number
+    assert body["name"] == signed.signer_name
+    assert body["unit"] == "Bidang P2P"
+    assert body["campaign"] == signed.campaign.title
+    assert body["pdf_sha256"] == issued.pdf_sha256 == hashlib.sha256(issued.pdf).hexdigest()
+    assert body["revoked_at"] is None and body["revocation_reason"] is None
+    # signed_at is ISO 8601 in the instance's time zone (WIB, +07:00), the same instant.
+    from datetime import datetime
+
+    signed_at = datetime.fromisoformat(body["signed_at"])
+    assert signed_at.utcoffset().total_seconds() == 7 * 3600
+    assert signed_at == signed.signed_at
+    assert NIP not in response.text and BIRTH_DATE_DIGITS not in response.text
+
+
+def test_the_api_reports_revocation_and_nothing_personal_for_invalid_tokens(
+    client, session, signed, issued
+):
+    revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
+    session.commit()
+    body = client.get(f"/api/v1/verify/{issued.token}").json
+    assert set(body) == API_FIELDS
+    assert body["status"] == "revoked" and body["revocation_reason"] == "sanction"
+    assert body["revoked_at"] is not None and body["name"] == signed.signer_name
+    invalid = client.get(f"/api/v1/verify/{flip(issued.token)}").json
+    assert invalid == dict.fromkeys(API_FIELDS) | {"status": "invalid"}
+
+
+# -- rate limit ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_client(app, tmp_path):
+    """A second app with rate limits on.
+
+    Flask-Limiter's ``limiter`` is one module-level object: ``init_app`` on an app with
+    RATELIMIT_ENABLED sets ``limiter.enabled`` for every app it serves, so the shared test
+    app would start counting too. Put the flag back afterwards so other tests are unaffected.
+    """
+    from pakta.security import limiter
+
+    before = limiter.enabled
+    limited = create_app(
+        {**app.config, "RATELIMIT_ENABLED": True, "INSTANCE_PATH": tmp_path / "instance"}
+    )
+    limited.test_client_class = IsolatedClient
+    try:
+        yield limited.test_client()
+    finally:
+        limiter.reset()
+        limiter.enabled = before
+        database(limited).engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/v/garbage", "/api/v1/verify/garbage"])
+def test_the_121st_verification_within_a_minute_is_refused(limited_client, path):
+    statuses = [limited_client.get(path).status_code for _ in range(121)]
+    assert statuses[:120] == [200] * 120
+    assert statuses[120] == 429
+
+
+def test_the_shared_test_app_is_not_rate_limited_after_the_limited_one_ran(client):
+    # Guards the fixture above: if the limiter stayed on, this would hit 429.
+    assert all(client.get("/v/garbage").status_code == 200 for _ in range(125))
+
+
+# -- published keys and the offline page --------------------------------------------------
+
+
+def _raw(x: str) -> bytes:
+    return base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+
+
+def test_the_well_known_document_lists_active_and_retired_keys_as_jwks(
+    client, app, session, signing_key
+):
+    old = signing_key.kid
+    new = certificate_keys.rotate(session, app.instance_path).kid
+    session.commit()
+    response = client.get("/.well-known/pakta-keys.json")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    keys = {key["kid"]: key for key in response.json["keys"]}
+    assert set(keys) == {old, new}
+    assert keys[old]["status"] == "retired" and keys[old]["retired_at"]
+    assert keys[new]["status"] == "active" and keys[new]["retired_at"] is None
+    for kid, key in keys.items():
+        assert key["alg"] == "Ed25519"
+        jwk = key["jwk"]
+        assert set(jwk) == {"kty", "crv", "x", "kid"}
+        assert (jwk["kty"], jwk["crv"], jwk["kid"]) == ("OKP", "Ed25519", kid)
+        assert "=" not in jwk["x"] and "d" not in jwk  # base64url, and never the private part
+        raw = _raw(jwk["x"])
+        assert len(raw) == 32 and certificate_keys.kid_for(raw) == kid
+        assert raw == certificate_keys.raw_public(certificate_keys.public_keys(session)[kid])
+
+
+def test_the_offline_page_embeds_the_published_keys(client, session, signing_key):
+    html = client.get("/verify").text
+    match = re.search(
+        r'<script type="application/json" id="pakta-keys">(.*?)</script>', html, re.DOTALL
+    )
+    assert match, "the keys are not embedded in /verify"
+    embedded = json.loads(match.group(1))
+    assert embedded == client.get("/.well-known/pakta-keys.json").json
+    assert [key["kid"] for key in embedded["keys"]] == [signing_key.kid]
+    assert "verify-offline.js" in html
+    assert "data-offline-form" in html
+
+
+# -- dropping a PDF -----------------------------------------------------------------------
+
+
+def _post_pdf(client, data: bytes, name: str = "sertifikat.pdf"):
+    return client.post(
+        "/periksa-pdf",
+        data={"pdf": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def one_byte_changed(pdf: bytes) -> bytes:
+    """Flip one bit in the first page's content stream, inside the sealed byte range."""
+    position = pdf.index(b"stream") + 40
+    return pdf[:position] + bytes([pdf[position] ^ 0x01]) + pdf[position + 1 :]
+
+
+def test_the_issued_pdf_matches_its_hash_has_an_intact_seal_and_a_valid_code(client, app, issued):
+    html = _post_pdf(client, issued.pdf).text
+    assert issued.pdf_sha256 in html
+    assert (
+        translated(app, "This is exactly the file that was issued (its SHA-256 matches).") in html
+    )
+    assert 'class="ok"' in html and 'class="bad"' not in html
+    assert f"/v/{issued.token}" in html  # the details link carries the embedded token
+
+
+def test_a_pdf_with_one_changed_byte_fails_the_hash_and_shows_a_broken_seal(client, app, issued):
+    tampered = one_byte_changed(issued.pdf)
+    html = _post_pdf(client, tampered).text
+    assert hashlib.sha256(tampered).hexdigest() in html
+    assert (
+        translated(app, "This is not a file this system issued, or it has been changed since.")
+        in html
+    )
+    assert (
+        translated(app, "The electronic seal is broken: the file was changed after sealing.")
+        in html
+    )
+    assert (
+        translated(app, "This is exactly the file that was issued (its SHA-256 matches).")
+        not in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "foto.png"), (b"Sertifikat palsu", "x.pdf")],
+)
+def test_a_file_that_is_not_a_pdf_is_said_to_be_unreadable(client, app, signing_key, data, name):
+    response = _post_pdf(client, data, name)
+    assert response.status_code == 200
+    html = response.text
+    assert translated(app, "The file is not a readable PDF.") in html
+    assert hashlib.sha256(data).hexdigest() in html
+    assert 'class="ok"' not in html
+
+
+def test_submitting_no_file_asks_for_one(client, app):
+    response = client.post("/periksa-pdf", data={}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert translated(app, "Choose a PDF file.") in response.text
+
+
+def test_the_issued_record_is_found_by_the_hash_the_page_shows(session, issued):
+    from pakta.services import verification
+
+    assert verification.by_pdf_hash(session, issued.pdf_sha256.upper()).id == issued.id
+    assert session.scalar(select(IssuedCertificate.pdf_sha256)) == issued.pdf_sha256
