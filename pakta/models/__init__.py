@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base.metadata``."""
 
 from pakta.models.api import ApiToken
+from pakta.models.apel import ApelSession, VerificationAttempt
 from pakta.models.audit import AuditEvent
 from pakta.models.base import Base, utcnow
 from pakta.models.campaign import Campaign, PactText
@@ -19,6 +20,7 @@ from pakta.models.signature import Signature, SignatureMethod
 from pakta.models.user import Role, User
 
 __all__ = [
+    "ApelSession",
     "ApiToken",
     "AuditEvent",
     "Base",
@@ -39,5 +41,6 @@ __all__ = [
     "SigningLink",
     "Unit",
     "User",
+    "VerificationAttempt",
     "utcnow",
 ]
