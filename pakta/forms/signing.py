@@ -1,13 +1,24 @@
+import secrets
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SearchField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from pakta.i18n import _l
+
+
+def new_submission_id() -> str:
+    return secrets.token_urlsafe(18)
 
 
 class SignForm(FlaskForm):
     # The drawn signature as a data: URL written by signature-pad.js.
     signature = HiddenField(validators=[Optional(), Length(max=300_000)])
+    # Chosen when the form is shown; a resent or retried form carries the same one.
+    submission_id = HiddenField(
+        default=new_submission_id,
+        validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")],
+    )
     typed_name = StringField(
         _l("Type your full name exactly as written above"),
         validators=[Optional(), Length(max=255)],

@@ -62,6 +62,8 @@ class Evidence:
     typed_name: str | None = None
     acknowledged_points: list[int] = field(default_factory=list)
     witness_user_id: int | None = None
+    # The browser's id for this submission: a retried request carries the same one.
+    client_submission_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ def existing_signature(
             Signature.campaign_id == campaign.id, Signature.employee_id == employee.id
         )
     )
+
+
+def by_submission_id(session: Session, submission_id: str) -> Signature | None:
+    return session.scalar(select(Signature).where(Signature.client_submission_id == submission_id))
 
 
 def _comparable_name(name: str) -> str:
@@ -124,6 +130,14 @@ def sign(
     existing = existing_signature(session, campaign, employee)
     if existing is not None:
         return Outcome(existing, created=False)
+    if evidence.client_submission_id:
+        resent = by_submission_id(session, evidence.client_submission_id)
+        if resent is not None:
+            # The same submission again (a retry after a lost answer): only ever for
+            # the person it signed for.
+            if resent.employee_id != employee.id:
+                raise IncompleteSubmission(str(_l("Reload the page and sign again.")))
+            return Outcome(resent, created=False)
     now = now or utcnow()
     check_can_sign(campaign, employee, now)
     _check_submission(campaign, employee, evidence)
@@ -139,11 +153,15 @@ def sign(
                     signed_at=now,
                 )
         except IntegrityError:
-            # Someone signed for this person in the meantime, or (rarely) the
-            # random certificate number was taken: look, then try a new number.
+            # Someone signed for this person in the meantime (another tab, a retry), or
+            # (rarely) the random certificate number was taken: look, then try again.
             existing = existing_signature(session, campaign, employee)
             if existing is not None:
                 return Outcome(existing, created=False)
+            if evidence.client_submission_id and by_submission_id(
+                session, evidence.client_submission_id
+            ):
+                raise IncompleteSubmission(str(_l("Reload the page and sign again.")))
             continue
         return Outcome(signature, created=True)
     raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
@@ -180,6 +198,7 @@ def record_signature(
         user_agent=evidence.user_agent[:512],
         signature_png=evidence.signature_png,
         typed_name=evidence.typed_name,
+        client_submission_id=evidence.client_submission_id,
     )
     session.add(signature)
     session.flush()

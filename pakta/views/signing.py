@@ -41,6 +41,7 @@ def evidence_from(form: SignForm, witness_user_id: int | None = None) -> signing
         typed_name=None if png else (form.typed_name.data or None),
         acknowledged_points=acknowledged_points(request.form),
         witness_user_id=witness_user_id,
+        client_submission_id=form.submission_id.data or None,
     )
 
 

@@ -51,6 +51,7 @@ class LiveServer:
     kiosk_signer_name: str  # unsigned, active, in the operator's sub-tree, no token above
     kiosk_query: str  # part of that name, matching nobody else the operator can see
     errors: list[BaseException] = field(default_factory=list)  # raised by views
+    certificate_token: str = ""  # the QR token of one issued demo certificate
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -99,10 +100,11 @@ def _demo_facts(app) -> dict:
             for row in links.export_rows(db, campaign, scope, operator)
         }
         db.commit()
+        certificate_token = _issue_one_certificate(app, db, campaign)
 
-    chosen = [tokens[employee.identity_number] for employee in unsigned[:2]]
-    assert len(chosen) == 2, "the demo data needs two unsigned DISDIK employees"
-    for employee in unsigned[2:]:
+    chosen = [tokens[employee.identity_number] for employee in unsigned[:3]]
+    assert len(chosen) == 3, "the demo data needs three unsigned DISDIK employees"
+    for employee in unsigned[3:]:
         # "H. Asep Hidayat, S.Pd." is searched for as "H. Asep Hidayat".
         query = employee.name.split(",")[0].strip()
         matches = [other for other in visible if query.lower() in other.name.lower()]
@@ -118,7 +120,27 @@ def _demo_facts(app) -> dict:
         "operator_password": password,
         "kiosk_signer_name": kiosk_signer.name,
         "kiosk_query": query,
+        "certificate_token": certificate_token,
     }
+
+
+def _issue_one_certificate(app, db, campaign) -> str:
+    """Signing keys and the seal, as `pakta keys init` makes them, and one issued certificate."""
+    from pakta.keys import certificate, seal
+    from pakta.models import Signature
+    from pakta.services import certificates
+
+    certificate.init(db, app.instance_path, None)
+    seal.init_self_signed(app.instance_path, campaign.issuing_authority)
+    signature = db.scalars(
+        select(Signature).where(Signature.campaign_id == campaign.id).order_by(Signature.id)
+    ).first()
+    assert signature is not None, "the demo data has no signature to issue a certificate for"
+    issued = certificates.issue(
+        db, signature, certificates.Issuer.from_config(app.config, app.instance_path)
+    )
+    db.commit()
+    return issued.token
 
 
 @pytest.fixture(scope="session")

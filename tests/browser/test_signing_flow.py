@@ -170,3 +170,26 @@ def test_the_kiosk_returns_to_the_search_after_a_minute_idle(tablet_page, live_s
     page.wait_for_url(f"{live_server.url}/kiosk/")
     assert page.locator(".result").count() == 0
     assert page.input_value("#q") == ""
+
+
+def test_a_signature_made_offline_is_kept_and_sent_once_when_the_network_returns(page, live_server):
+    link = f"{live_server.url}/s/{live_server.tokens[2]}"
+    page.goto(link)
+    tick_every_point(page)
+    draw_signature(page)
+    page.context.set_offline(True)
+    page.locator("input[type=submit]").click()
+    status = page.locator("[data-submit-status]")
+    status.wait_for(state="visible")
+    page.wait_for_function(
+        "document.querySelector('[data-submit-status]').classList.contains('waiting')"
+    )
+    assert page.evaluate("Object.keys(localStorage).some(k => k.startsWith('pakta-pending:'))")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    number = certificate_number(page)
+    assert CERTIFICATE_NUMBER.match(number)
+    assert not page.evaluate("Object.keys(localStorage).some(k => k.startsWith('pakta-pending:'))")
+    # Sending the kept form again signs nothing new: the page shows the same certificate.
+    page.goto(link)
+    assert certificate_number(page) == number

@@ -223,3 +223,27 @@ def test_concurrent_submissions_for_one_employee_store_exactly_one_signature(app
             select(func.count()).select_from(Signature).where(Signature.campaign_id == campaign_id)
         )
     assert stored == 1
+
+
+def test_a_retried_submission_with_the_same_id_returns_the_first_signature(
+    session, campaign, employee
+):
+    first = sign(session, campaign, employee, drawn(client_submission_id="retry-abcdefghijkl"))
+    again = sign(session, campaign, employee, drawn(client_submission_id="retry-abcdefghijkl"))
+    assert first.created and not again.created
+    assert again.signature.id == first.signature.id
+    assert first.signature.client_submission_id == "retry-abcdefghijkl"
+
+
+def test_a_submission_id_cannot_sign_for_someone_else(session, campaign, employee, units):
+    sign(session, campaign, employee, drawn(client_submission_id="shared-abcdefghijkl"))
+    other = Employee(
+        identity_number="199001012015011001",
+        name="Lain",
+        employment_type=EmploymentType.PNS,
+        unit=units["DISDIK"],
+    )
+    session.add(other)
+    session.flush()
+    with pytest.raises(signing.IncompleteSubmission):
+        sign(session, campaign, other, drawn(client_submission_id="shared-abcdefghijkl"))

@@ -248,3 +248,15 @@ def test_leaving_kiosk_mode_takes_the_operators_password(client, auth, operator_
     left = client.post("/kiosk/keluar", data={"password": PASSWORD})
     assert left.headers["Location"].endswith("/admin/")
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_form_carries_a_submission_id_and_a_resent_form_signs_once(client, session, token):
+    page = client.get(f"/s/{token}")
+    submission = re.search(r'name="submission_id" type="hidden" value="([^"]+)"', page.text)
+    assert submission is not None
+    data = {"signature": signature_data_url(), "submission_id": submission.group(1), **ALL_POINTS}
+    first = client.post(f"/s/{token}", data=data)
+    second = client.post(f"/s/{token}", data=data)
+    assert first.status_code == second.status_code == 303
+    assert signatures(session) == 1
+    assert session.scalar(select(Signature.client_submission_id)) == submission.group(1)
