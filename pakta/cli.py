@@ -1,6 +1,5 @@
 """The ``pakta`` command: the Flask CLI bound to the app, plus Pakta's own groups."""
 
-import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from pakta import create_app, migrate
+from pakta.commands import cli_actor, fail
 from pakta.db import database, get_session
 from pakta.i18n import _
 
@@ -28,15 +28,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates.keys_group)
     app.cli.add_command(certificates.certificates_group)
     app.cli.add_command(certificates.verify_command)
-
-
-def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def fail(message: str) -> None:
-    click.secho(str(message), fg="red", err=True)
-    sys.exit(1)
 
 
 # -- db ----------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """`pakta keys ...`, `pakta certificates ...` and `pakta verify`."""
 
-import getpass
 import json
 import sys
 import urllib.request
@@ -11,17 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
 from flask.cli import AppGroup
 
+from pakta.commands import cli_actor, fail
 from pakta.db import get_session
 from pakta.i18n import _
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def _fail(message: str) -> None:
-    click.secho(str(message), fg="red", err=True)
-    sys.exit(1)
 
 
 @click.group("keys", cls=AppGroup, help="Certificate signing keys and the PDF seal.")
@@ -42,7 +33,9 @@ def keys_init() -> None:
         authority = campaign.issuing_authority if campaign else "Pakta"
         seal.init_self_signed(current_app.instance_path, authority)
     if before is None or before.kid != key.kid:
-        audit.record(db, actor=_actor(), action="keys.init", target_type="key", target_id=key.kid)
+        audit.record(
+            db, actor=cli_actor(), action="keys.init", target_type="key", target_id=key.kid
+        )
     db.commit()
     click.echo(_("Signing key {kid} is active.").format(kid=key.kid))
 
@@ -53,10 +46,10 @@ def keys_rotate() -> None:
     from pakta.services import audit
 
     if current_app.config["SIGNING_KEY"]:
-        _fail(_("PAKTA_SIGNING_KEY is set: put the new key there instead of rotating here."))
+        fail(_("PAKTA_SIGNING_KEY is set: put the new key there instead of rotating here."))
     db = get_session()
     key = certificate.rotate(db, current_app.instance_path)
-    audit.record(db, actor=_actor(), action="keys.rotate", target_type="key", target_id=key.kid)
+    audit.record(db, actor=cli_actor(), action="keys.rotate", target_type="key", target_id=key.kid)
     db.commit()
     click.echo(_("Signing key {kid} is active.").format(kid=key.kid))
 
@@ -72,17 +65,17 @@ def _revocation(number: str, action: str, reason: str | None, note: str) -> None
     db = get_session()
     signature = revocations.by_certificate_number(db, number)
     if signature is None:
-        _fail(_("There is no certificate numbered {number}.").format(number=number))
+        fail(_("There is no certificate numbered {number}.").format(number=number))
     try:
         if action == "revoke":
-            event = revocations.revoke(db, signature, reason=reason, note=note, actor=_actor())
+            event = revocations.revoke(db, signature, reason=reason, note=note, actor=cli_actor())
         else:
-            event = revocations.reinstate(db, signature, note=note, actor=_actor())
+            event = revocations.reinstate(db, signature, note=note, actor=cli_actor())
     except revocations.RevocationError as error:
-        _fail(str(error))
+        fail(str(error))
     audit.record(
         db,
-        actor=_actor(),
+        actor=cli_actor(),
         action=f"certificate.{event.action.value}",
         target_type="signature",
         target_id=signature.certificate_number,
@@ -161,12 +154,12 @@ def certificates_export(slug: str, unit_code: str | None, out: Path, workers: in
     db = get_session()
     campaign = campaigns.get_campaign(db, slug)
     if campaign is None:
-        _fail(_("There is no campaign with the slug {slug}.").format(slug=slug))
+        fail(_("There is no campaign with the slug {slug}.").format(slug=slug))
     unit_ids = None
     if unit_code:
         unit = units.get_unit(db, unit_code)
         if unit is None:
-            _fail(_("There is no unit with the code {code}.").format(code=unit_code))
+            fail(_("There is no unit with the code {code}.").format(code=unit_code))
         unit_ids = units.subtree_ids(db, unit.id)
     campaign_id = campaign.id
     # Other processes write while this runs: hold no transaction across the export.
@@ -182,13 +175,13 @@ def certificates_export(slug: str, unit_code: str | None, out: Path, workers: in
             progress=progress,
         )
     except (KeyringError, OSError) as error:
-        _fail(str(error))
+        fail(str(error))
     finally:
         progress.finish()
     begin_write(db)
     audit.record(
         db,
-        actor=_actor(),
+        actor=cli_actor(),
         action="certificates.export",
         target_type="unit" if unit_code else "campaign",
         target_id=unit_code or slug,
@@ -227,6 +220,13 @@ def _load_keys(source: str | None) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a token longer than a file name may be
+        return False
+
+
 @click.command("verify")
 @click.argument("token_or_pdf")
 @click.option("--keys", "keys_source", help="pakta-keys.json file or URL (default: this instance)")
@@ -239,11 +239,11 @@ def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
 
     path = Path(token_or_pdf)
     token = token_or_pdf.strip()
-    if path.suffix.lower() == ".pdf" or (path.exists() and path.is_file()):
+    if path.suffix.lower() == ".pdf" or _is_file(path):
         data = path.read_bytes()
         reader = pdf_check.read_pdf(data)
         if reader is None:
-            _fail(_("{file} is not a readable PDF.").format(file=path))
+            fail(_("{file} is not a readable PDF.").format(file=path))
         seal = pdf_check.seal_status(reader, [])
         if not seal.present:
             click.echo(_("seal: none"))
@@ -253,15 +253,15 @@ def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
             click.echo(_("seal: BROKEN — the file changed after sealing"))
         token = pdf_check.embedded_token(reader)
         if token is None:
-            _fail(_("No certificate code was found in the file."))
+            fail(_("No certificate code was found in the file."))
     elif "/v/" in token:
         token = token.rsplit("/v/", 1)[1].split("?")[0]
     try:
         claims = tokens.verify(token, _load_keys(keys_source))
     except tokens.TokenError as error:
-        _fail(_("INVALID: {reason}").format(reason=error))
+        fail(_("INVALID: {reason}").format(reason=error))
     except (OSError, ValueError, KeyError) as error:
-        _fail(_("The keys could not be read: {error}").format(error=error))
+        fail(_("The keys could not be read: {error}").format(error=error))
     click.echo(_("signature: valid (key {kid})").format(kid=claims.kid))
     click.echo(
         f"{claims.certificate_number}\t{claims.signer_name}\t{claims.unit_code}\t"
