@@ -7,14 +7,17 @@ with the demo Pemda (``pakta.services.demo``: about 600 employees, a few hundred
 with drawn PNGs), a signing key and the self-signed seal. Then, in the same run:
 
 * the median of --runs timings of ``certificates.render`` + ``seal.seal_pdf`` for different
-  signatures (each with its own signed token), nothing stored; one warm-up run first;
+  signatures (each with its own signed token), nothing stored;
 * the median of --runs timings of ``HTML(string='<p>…</p>').write_pdf()`` with a fresh
-  ``FontConfiguration`` each time (also after one warm-up run);
+  ``FontConfiguration`` each time;
 * their ratio (target: at most 5x).
 
-With ``--zip N`` it also times ``certificate_bulk.export_zip`` of the first N signatures with
-one worker and with two (N > the demo's signatures adds synthetic ones), deleting the issued
-certificates in between so that both runs issue every certificate.
+Each is warmed up once, and the two take turns run by run, so that a machine busy with
+something else slows both alike; the load average is printed beside them.
+
+With ``--zip N`` it also times ``certificate_bulk.export_zip`` of the whole campaign (topped up
+to N signatures with synthetic signers when the demo has fewer) with one worker and with two,
+deleting the issued certificates in between so that both runs issue every certificate.
 
 The last line printed is one JSON object: ``{"certificate_ms", "bare_ms", "ratio"}`` (and the
 ZIP timings when --zip was given).
@@ -23,6 +26,7 @@ ZIP timings when --zip was given).
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -53,15 +57,21 @@ BARE_HTML = (
 )
 
 
-def median_ms(action: Callable[[int], object], runs: int) -> tuple[float, list[float]]:
-    """Warm up once (run 0), then time ``action(1)`` .. ``action(runs)``."""
-    action(0)
-    timings = []
+def timed_ms(actions: dict[str, Callable[[int], object]], runs: int) -> dict[str, list[float]]:
+    """Warm each action up once (n = 0), then time ``action(1)`` .. ``action(runs)``.
+
+    The actions take turns, run by run, so that a busy machine slows them alike and the ratio
+    of their medians holds.
+    """
+    for action in actions.values():
+        action(0)
+    timings: dict[str, list[float]] = {name: [] for name in actions}
     for n in range(1, runs + 1):
-        started = time.perf_counter()
-        action(n)
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings), timings
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action(n)
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def bare_pdf(_n: int) -> bytes:
@@ -192,20 +202,24 @@ def main() -> None:
             issuer = certificates.issuer_for_app()
             action = certificate_pdf(session, signatures, issuer)
             size = len(action(0))
-            certificate_ms, timings = median_ms(action, args.runs)
+            timings = timed_ms({"certificate": action, "bare": bare_pdf}, args.runs)
             session.rollback()
 
-        bare_ms, bare_timings = median_ms(bare_pdf, args.runs)
+        certificate_ms = statistics.median(timings["certificate"])
+        bare_ms = statistics.median(timings["bare"])
         ratio = certificate_ms / bare_ms
+        spread = {name: f"{min(t):.0f}-{max(t):.0f} ms" for name, t in timings.items()}
         print(
             f"certificate, render + seal: {certificate_ms:8.1f} ms  (median of {args.runs}; "
-            f"{min(timings):.0f}-{max(timings):.0f} ms; {size / 1024:.0f} KiB)"
+            f"{spread['certificate']}; {size / 1024:.0f} KiB)"
         )
         print(
             f"bare one-paragraph PDF:     {bare_ms:8.1f} ms  "
-            f"({min(bare_timings):.0f}-{max(bare_timings):.0f} ms, fresh FontConfiguration)"
+            f"({spread['bare']}; a fresh FontConfiguration each time)"
         )
         print(f"ratio:                      {ratio:8.2f}x  (target <= 5x)")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"load average: {load} on {os.cpu_count()} CPUs (the timings are wall time)")
         figures = {
             "certificate_ms": round(certificate_ms, 1),
             "bare_ms": round(bare_ms, 1),

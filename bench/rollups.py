@@ -34,10 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
-from pakta import create_app, migrate  # noqa: E402
+from pakta import migrate  # noqa: E402
 from pakta.config import normalize_database_url  # noqa: E402
-from pakta.db import database, get_session, make_engine  # noqa: E402
+from pakta.db import make_engine  # noqa: E402
 from pakta.models import Employee, Signature, Unit  # noqa: E402
 from pakta.services import campaigns, rollups  # noqa: E402
 
@@ -128,11 +129,10 @@ def make_signatures(
     return rows
 
 
-def load(app, args) -> int:
+def load(engine, args) -> int:
     """Bulk-insert the Pemda; returns the campaign id."""
     rng = random.Random(2024)
-    with app.app_context():
-        session = get_session()
+    with Session(engine) as session:
         units = make_units(args.units)
         session.execute(insert(Unit), units)
         campaign = campaigns.create_campaign(
@@ -187,50 +187,39 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
 
 
 def bench(label: str, url: str, args) -> dict[str, float]:
+    # The services take a plain session: no Flask app is needed, only the migrated schema.
     engine = make_engine(url)
     migrate.upgrade(engine)
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app(
-            {
-                "ENV": "testing",
-                "DATABASE_URL": url,
-                "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-                "INSTANCE_PATH": instance,
-            }
-        )
-        started = time.perf_counter()
-        campaign_id = load(app, args)
-        analyze(engine)
+    started = time.perf_counter()
+    campaign_id = load(engine, args)
+    analyze(engine)
+    print(
+        f"{label}: {args.units} units, {args.employees:,} employees, "
+        f"{args.signatures:,} signatures loaded in {time.perf_counter() - started:.1f} s"
+    )
+    with Session(engine) as session:
+        result = rollups.unit_rollups(session, campaign_id)
+        total = rollups.overall(result)
         print(
-            f"{label}: {args.units} units, {args.employees:,} employees, "
-            f"{args.signatures:,} signatures loaded in {time.perf_counter() - started:.1f} s"
+            f"  whole Pemda: {total.signed:,}/{total.roster:,} signed ({total.rate:.1f}%), "
+            f"{len(result)} rows"
         )
-        with app.app_context():
-            session = get_session()
-            result = rollups.unit_rollups(session, campaign_id)
-            total = rollups.overall(result)
-            print(
-                f"  whole Pemda: {total.signed:,}/{total.roster:,} signed ({total.rate:.1f}%), "
-                f"{len(result)} rows"
-            )
-            count = session.execute(text("SELECT count(*) FROM signature")).scalar_one()
-            assert count == args.signatures, count
-            rollup_ms = median_ms(lambda: rollups.unit_rollups(session, campaign_id), args.runs)
-            count_ms = median_ms(
-                lambda: session.execute(text("SELECT count(*) FROM signature")).scalar_one(),
-                args.runs,
-            )
-            history_ms = median_ms(
-                lambda: rollups.unit_rollups(session, campaign_id, view=rollups.View.HISTORY),
-                args.runs,
-            )
-            one_opd = {u.unit_id for u in result if u.code.startswith("OPD-00")}
-            scoped_ms = median_ms(
-                lambda: rollups.unit_rollups(session, campaign_id, root_unit_ids=one_opd),
-                args.runs,
-            )
-            session.rollback()
-        database(app).engine.dispose()
+        count = session.execute(text("SELECT count(*) FROM signature")).scalar_one()
+        assert count == args.signatures, count
+        rollup_ms = median_ms(lambda: rollups.unit_rollups(session, campaign_id), args.runs)
+        count_ms = median_ms(
+            lambda: session.execute(text("SELECT count(*) FROM signature")).scalar_one(),
+            args.runs,
+        )
+        history_ms = median_ms(
+            lambda: rollups.unit_rollups(session, campaign_id, view=rollups.View.HISTORY),
+            args.runs,
+        )
+        one_opd = {u.unit_id for u in result if u.code.startswith("OPD-00")}
+        scoped_ms = median_ms(
+            lambda: rollups.unit_rollups(session, campaign_id, root_unit_ids=one_opd),
+            args.runs,
+        )
     engine.dispose()
     ratio = rollup_ms / count_ms
     print(f"  rollup (whole tree, roster view): {rollup_ms:8.2f} ms  (median of {args.runs})")

@@ -51,14 +51,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from pakta.views import (
         admin,
+        apel,
         api,
         auth,
         certificates,
+        chase,
         kiosk,
         links,
         public,
         rollups,
         signing,
+        tokens,
         verify,
     )
 
@@ -72,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(links.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(rollups.bp)
+    app.register_blueprint(chase.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(apel.bp)
 
 
 def register_errors(app: Flask) -> None:

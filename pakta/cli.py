@@ -20,7 +20,8 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from pakta.commands import certificates
+    from pakta.commands import certificates, tokens
+    from pakta.commands.worker import worker_command
 
     for group in (db_group, users_group, campaign_group, roster_group, links_group):
         app.cli.add_command(group)
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates.keys_group)
     app.cli.add_command(certificates.certificates_group)
     app.cli.add_command(certificates.verify_command)
+    app.cli.add_command(tokens.tokens_group)
+    app.cli.add_command(worker_command)
 
 
 # -- db ----------------------------------------------------------------------

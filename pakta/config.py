@@ -29,6 +29,14 @@ DEFAULTS = {
     "SEAL_PKCS12_PASSWORD": None,
     "MAX_UPLOAD_MB": 16,
     "SQL_ECHO": False,
+    # Reminder emails (services.reminders); none are sent while SMTP_HOST is unset.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+    "MAIL_FROM": "pakta@localhost",
+    "REMINDER_LIMIT_PER_HOUR": 200,  # reminder emails one operator may send in an hour
 }
 
 

@@ -120,7 +120,7 @@ class _ProgressLine:
                 length=total,
                 label=_("Certificates"),
                 show_pos=True,
-                file=click.get_text_stream("stderr"),
+                file=sys.stderr,
             )
             self.bar.render_progress()
         self.bar.update(done - self.shown)

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pakta.i18n import _l
@@ -8,7 +8,9 @@ from pakta.services.revocations import REASON_LABELS
 
 class RevokeForm(FlaskForm):
     reason = SelectField(
-        _l("Reason"), choices=list(REASON_LABELS.items()), validators=[DataRequired()]
+        _l("Reason"),
+        choices=[SelectChoice(value, label) for value, label in REASON_LABELS.items()],
+        validators=[DataRequired()],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Revoke the certificate"))

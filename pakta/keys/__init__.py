@@ -44,3 +44,32 @@ def signing_link_token(campaign_id: int, employee_id: int, version: int) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+APEL_TOKEN_BYTES = 9  # 72 bits: 12 base64url characters in the QR code
+
+
+def apel_token_tag(public_id: str, window: int, secret: str | None = None) -> str:
+    """The tag of an apel QR token: who (the apel session) and when (the minute).
+
+    Nothing is stored: every app process derives the same tag for the same
+    session and minute, so a screen served by one process and a scan answered
+    by another agree.
+    """
+    key = _derived_key("pakta:apel-token:v1", secret)
+    digest = hmac.new(key, f"{public_id}:{window}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:APEL_TOKEN_BYTES]).decode().rstrip("=")
+
+
+def apel_token_matches(public_id: str, window: int, tag: str, secret: str | None = None) -> bool:
+    return hmac.compare_digest(apel_token_tag(public_id, window, secret).encode(), tag.encode())
+
+
+def attempt_key(kind: str, value: str, secret: str | None = None) -> str:
+    """A keyed hash of a NIP or an address for counting failed attempts (64 hex characters).
+
+    A plain hash of a NIP (about 10^8 of them) is reversed in seconds; without
+    the instance key these cannot be, so the attempt table lists nobody.
+    """
+    key = _derived_key(f"pakta:attempt:{kind}:v1", secret)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

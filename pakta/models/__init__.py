@@ -1,7 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base.metadata``."""
 
-from pakta.models.api import ApiToken
 from pakta.models.apel import ApelSession, VerificationAttempt
+from pakta.models.api import ApiToken
 from pakta.models.audit import AuditEvent
 from pakta.models.base import Base, utcnow
 from pakta.models.campaign import Campaign, PactText

@@ -101,7 +101,9 @@ def _produce(
 ) -> IssuedCertificate | None:
     """The certificate ``certificates.issue`` would store, not stored; None if one exists."""
     signature = session.get(Signature, signature_id)
-    if signature is None or certificates.issued(session, signature) is not None:
+    if signature is None:
+        raise LookupError(f"there is no signature {signature_id}")
+    if certificates.issued(session, signature) is not None:
         return None
     token = tokens.encode(
         certificates.claims_for(signature, signer.kid, ZoneInfo(issuer.timezone)),
@@ -244,7 +246,8 @@ def export_zip(
     CPU; 1 issues them in this process, in an app context of ``app``). ``progress(done,
     total)`` is called as certificates go into the ZIP, ending with ``(total, total)``.
     Returns the number of PDFs written. ``out`` is a writable binary file or a path; a path
-    only appears once the ZIP is complete.
+    only appears once the ZIP is complete. The ZIP lists the certificates issued before,
+    by unit and number, then the others as they are issued.
     """
     if isinstance(out, str | os.PathLike):
         return _to_path(Path(out), app, campaign_id, unit_ids, workers, progress)

@@ -6,8 +6,6 @@ rather than in each caller, so the admin view and ``pakta links export`` cannot 
 that needs an app context (for the template and its translations), as any caller has.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import render_template
@@ -17,39 +15,28 @@ from pakta.pdf import render_pdf
 from pakta.qr import qr_data_uri
 from pakta.services.identity import mask_identity
 from pakta.services.links import LinkRow
+from pakta.services.spreadsheet import csv_bytes
 
 __all__ = ["CSV_HEADER", "SLIPS_PER_PAGE", "Slip", "link_url", "links_csv", "links_pdf", "slips"]
 
 CSV_HEADER = ("nip", "nama", "unit", "link")
 SLIPS_PER_PAGE = 8  # 2 columns x 4 rows on A4; the template lays them out
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def links_csv(rows: list[LinkRow], base_url: str) -> bytes:
     """UTF-8 with a BOM so Excel reads the names right; cells that would run as formulas are
-    prefixed with an apostrophe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(
-        [
-            _cell(row.identity_number),
-            _cell(row.name),
-            _cell(row.unit_name),
-            _cell(link_url(base_url, row.token)),
-        ]
-        for row in rows
+    prefixed with an apostrophe (``spreadsheet.neutralize``)."""
+    return csv_bytes(
+        CSV_HEADER,
+        (
+            (row.identity_number, row.name, row.unit_name, link_url(base_url, row.token))
+            for row in rows
+        ),
     )
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ class Evidence:
     witness_user_id: int | None = None
     # The browser's id for this submission: a retried request carries the same one.
     client_submission_id: str | None = None
+    # The apel session whose QR code led to this signature (method APEL).
+    apel_session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def sign(
             if evidence.client_submission_id and by_submission_id(
                 session, evidence.client_submission_id
             ):
-                raise IncompleteSubmission(str(_l("Reload the page and sign again.")))
+                raise IncompleteSubmission(str(_l("Reload the page and sign again."))) from None
             continue
         return Outcome(signature, created=True)
     raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
@@ -199,6 +201,7 @@ def record_signature(
         signature_png=evidence.signature_png,
         typed_name=evidence.typed_name,
         client_submission_id=evidence.client_submission_id,
+        apel_session_id=evidence.apel_session_id,
     )
     session.add(signature)
     session.flush()

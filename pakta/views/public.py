@@ -1,9 +1,10 @@
 """The public face: the pact as it stands, for anyone to read."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template, request
 
 from pakta.db import get_session
-from pakta.services import campaigns
+from pakta.models import utcnow
+from pakta.services import campaigns, rollups
 
 bp = Blueprint("public", __name__)
 
@@ -17,3 +18,42 @@ def index():
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
+
+
+# The figures move with every signature; a minute is stale enough for anyone.
+TRANSPARENCY_CACHE = "public, max-age=60"
+
+
+@bp.get("/transparansi")
+def transparency():
+    """Each OPD's sign-up rate, for citizens and the election supervisor: no names, no people.
+
+    The OPDs are the units right under the Pemda's root, with everything below
+    them rolled up. The admin can switch the page off per campaign.
+    """
+    db = get_session()
+    slug = request.args.get("campaign")
+    campaign = campaigns.get_campaign(db, slug) if slug else campaigns.current_campaign(db)
+    published = [c for c in campaigns.list_campaigns(db) if c.public_rollup]
+    if campaign is None or not campaign.public_rollup:
+        response = make_response(
+            render_template("public/transparency.html", campaign=None, published=published), 404
+        )
+    else:
+        rows = rollups.unit_rollups(db, campaign.id)
+        opds = sorted(
+            (row for row in rows if row.depth == 1 and row.total.roster),
+            key=lambda row: row.name.casefold(),
+        )
+        response = make_response(
+            render_template(
+                "public/transparency.html",
+                campaign=campaign,
+                opds=opds,
+                overall=rollups.overall(rows),
+                generated_at=utcnow(),
+                published=published,
+            )
+        )
+    response.headers["Cache-Control"] = TRANSPARENCY_CACHE
+    return response

@@ -1,14 +1,15 @@
 """Signing through a personal link, and the pieces the kiosk shares with it."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from pakta.db import get_session
+from pakta import jobs
+from pakta.db import database, get_session
 from pakta.forms.signing import SignForm
 from pakta.i18n import _
-from pakta.models import Campaign, Employee, SignatureMethod, utcnow
+from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 from pakta.security import limiter
-from pakta.services import links, signing
+from pakta.services import certificate_jobs, links, signing
 from pakta.services.signature_image import (
     SignatureImageError,
     clean_signature_png,
@@ -78,9 +79,7 @@ def personal(token: str):
     if existing is not None:
         if request.method == "POST":
             return redirect(url_for("signing.personal", token=token), code=303)
-        return render_template(
-            "signing/done.html", signature=existing, campaign=campaign, token=token
-        )
+        return done_page(existing, campaign, token)
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
@@ -103,9 +102,49 @@ def personal(token: str):
     ), (422 if error else 200)
 
 
+def done_page(signature: Signature, campaign: Campaign, token: str):
+    """The signed page. A certificate not issued yet is asked for in the background (again,
+    if the process that was asked died before rendering it), and the page shows its progress."""
+    db = get_session()
+    ready = certificate_jobs.is_issued(db, signature.id)
+    if not ready:
+        db.commit()  # end this request's read transaction: the job uses its own session
+        queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
+        ready = queued is not None and queued.done
+    return render_template(
+        "signing/done.html", signature=signature, campaign=campaign, token=token, ready=ready
+    )
+
+
+def _signature_for(token: str) -> Signature | None:
+    db = get_session()
+    link = links.resolve(db, token)
+    if link is None:
+        return None
+    return signing.existing_signature(db, link.campaign, link.employee)
+
+
+@bp.get("/s/<token>/sertifikat/status")
+@limiter.limit("1200 per minute")
+def certificate_status(token: str):
+    """``{ready, url}`` for the done page's progress script; 404 for a link without a signature."""
+    signature = _signature_for(token)
+    if signature is None:
+        response = jsonify(ready=False, error="not found")
+        response.status_code = 404
+    else:
+        response = jsonify(
+            ready=certificate_jobs.is_issued(get_session(), signature.id),
+            url=url_for("signing.certificate", token=token),
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/s/<token>/sertifikat.pdf")
 @limiter.limit("60 per minute")
 def certificate(token: str):
+    """The certificate PDF, issued here first if no background job has issued it yet."""
     from pakta.services import certificates
     from pakta.views.certificates import pdf_response
 
@@ -116,6 +155,11 @@ def certificate(token: str):
     signature = signing.existing_signature(db, link.campaign, link.employee)
     if signature is None:
         return redirect(url_for("signing.personal", token=token))
-    issued = certificates.issue(db, signature, certificates.issuer_for_app())
-    db.commit()
+    issued = certificates.issued(db, signature)
+    if issued is None:
+        db.commit()  # end the read transaction: issuing stores in a short write transaction
+        certificate_jobs.issue_certificate(
+            current_app._get_current_object(), signature.id, database().sessionmaker
+        )
+        issued = certificates.issued(db, signature)
     return pdf_response(issued.pdf, signature.certificate_number)

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from pakta.db import get_session
 from pakta.keys import certificate as certificate_keys
+from pakta.keys.certificate import KeyringError
 from pakta.models import utcnow
 from pakta.security import limiter
 from pakta.services import certificates, pdf_check, revocations, verification
@@ -76,6 +77,14 @@ def offline():
     return render_template("verify/offline.html", keys_json=keys_json)
 
 
+def _trust_roots() -> list:
+    """The seal's certificate; none when no seal is set up yet (nothing can be trusted)."""
+    try:
+        return certificates.seal_trust_roots(certificates.issuer_for_app())
+    except KeyringError:
+        return []
+
+
 @bp.route("/periksa-pdf", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def check_pdf():
@@ -87,8 +96,7 @@ def check_pdf():
         if not data:
             error = "empty"
         else:
-            issuer = certificates.issuer_for_app()
-            result = pdf_check.check(get_session(), data, certificates.seal_trust_roots(issuer))
+            result = pdf_check.check(get_session(), data, _trust_roots())
     return render_template(
         "verify/check_pdf.html", result=result, error=error, Status=verification.Status
     )

@@ -39,6 +39,8 @@ PHONE = {
 }
 # The kiosk is a shared tablet, held upright.
 TABLET = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
+# The apel's big screen: a projector at 1280×720.
+PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
 TIMEOUT_MS = 10_000
 
 
@@ -52,6 +54,11 @@ class LiveServer:
     kiosk_query: str  # part of that name, matching nobody else the operator can see
     errors: list[BaseException] = field(default_factory=list)  # raised by views
     certificate_token: str = ""  # the QR token of one issued demo certificate
+    # Kept apart for the apel tests: personal links of two more unsigned DISDIK employees,
+    # and the NIP and verification code of a third, none of them used by another test.
+    apel_tokens: list[str] = field(default_factory=list)
+    apel_signer: tuple[str, str] = ("", "")
+    secret_key: str = ""  # the app's, to mint the apel QR token a phone would scan
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -114,7 +121,12 @@ def _demo_facts(app) -> dict:
     else:
         raise AssertionError("the demo data has no unsigned DISDIK employee with a unique name")
     password = next(login.password for login in logins if login.email == demo.OPERATOR_EMAIL)
+    spare = [employee for employee in unsigned[3:] if employee.id != kiosk_signer.id]
+    assert len(spare) >= 6, "the demo data needs more unsigned DISDIK employees"
     return {
+        "apel_tokens": [tokens[employee.identity_number] for employee in spare[-2:]],
+        "apel_signer": _give_verification_code(app, spare[-3].id, APEL_SIGNER_CODE),
+        "secret_key": app.config["SECRET_KEY"],
         "tokens": chosen,
         "operator_email": demo.OPERATOR_EMAIL,
         "operator_password": password,
@@ -122,6 +134,24 @@ def _demo_facts(app) -> dict:
         "kiosk_query": query,
         "certificate_token": certificate_token,
     }
+
+
+APEL_SIGNER_CODE = "246810"
+
+
+def _give_verification_code(app, employee_id: int, code: str) -> tuple[str, str]:
+    """Set a known verification code on one demo employee: (NIP, code) for the apel entry."""
+    from pakta import keys
+    from pakta.db import get_session
+    from pakta.models import Employee
+
+    with app.app_context():
+        db = get_session()
+        employee = db.get(Employee, employee_id)
+        employee.verification_code_hash = keys.verification_code_digest(code)
+        number = employee.identity_number
+        db.commit()
+    return number, code
 
 
 def _issue_one_certificate(app, db, campaign) -> str:
@@ -223,3 +253,9 @@ def page(browser, live_server):
 def tablet_page(browser, live_server):
     """The kiosk's tablet, portrait."""
     yield from _open_page(browser, live_server, TABLET)
+
+
+@pytest.fixture
+def projector_page(browser, live_server):
+    """The apel's big screen, 1280×720, in its own context (its own cookies)."""
+    yield from _open_page(browser, live_server, PROJECTOR)

@@ -201,8 +201,11 @@ def test_a_certificate_stored_meanwhile_is_kept_and_not_replaced(app, session, t
 
 
 def test_zip_names_never_leave_their_folder():
-    entry = certificate_bulk.Entry(1, "../../etc", "PI24/../x", False)
-    assert entry.name == "_etc/PI24_.._x.pdf"
+    for unit_code, number in (("../../etc", "PI24/../x"), ("..", "/abs"), ("a\\b", "..")):
+        unit_part, file_part = certificate_bulk.Entry(1, unit_code, number, False).name.split("/")
+        assert unit_part not in ("", ".", "..") and not unit_part.startswith(".")
+        assert file_part.endswith(".pdf") and not file_part.startswith(".")
+        assert "\\" not in unit_part + file_part
     assert certificate_bulk.Entry(1, "DINKES-P2P", "PI24-0001-0001", True).name == (
         "DINKES-P2P/PI24-0001-0001.pdf"
     )

@@ -99,9 +99,10 @@ def test_drilling_down_lists_employees_with_their_status(client, auth, admin_use
 
 def test_each_page_says_which_view_it_shows(client, auth, admin_user, staffed):
     auth.login()
-    roster = client.get("/admin/rekap/").text
-    history = client.get("/admin/rekap/", query_string={"view": "history"}).text
-    assert 'aria-current="page">' in roster and roster != history
+    roster = client.get("/admin/rekap/")
+    history = client.get("/admin/rekap/", query_string={"view": "history"})
+    assert roster.status_code == history.status_code == 200
+    assert 'aria-current="page">' in roster.text and roster.text != history.text
 
 
 @pytest.mark.parametrize("sort", ["tree", "rate", "name", "not_signed", "bogus"])

@@ -346,3 +346,20 @@ def test_the_issued_record_is_found_by_the_hash_the_page_shows(session, issued):
 
     assert verification.by_pdf_hash(session, issued.pdf_sha256.upper()).id == issued.id
     assert session.scalar(select(IssuedCertificate.pdf_sha256)) == issued.pdf_sha256
+
+
+def test_checking_a_pdf_before_any_seal_exists_answers_instead_of_failing(
+    app, connection, tmp_path
+):
+    import io
+
+    from pakta import create_app
+
+    fresh = create_app({**app.config, "INSTANCE_PATH": tmp_path})
+    fresh.test_client_class = app.test_client_class
+    response = fresh.test_client().post(
+        "/periksa-pdf",
+        data={"pdf": (io.BytesIO(b"%PDF-1.7\n%%EOF"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200

@@ -14,6 +14,12 @@
     return bytes;
   }
 
+  function toBase64Url(bytes) {
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
   function tokenFrom(input) {
     var text = String(input || "").trim();
     var at = text.lastIndexOf("/v/");
@@ -23,8 +29,10 @@
 
   // Mirrors pakta/services/tokens.py: version, key id, four fields, days, signature.
   function parse(token) {
-    if (!/^[A-Za-z0-9_-]{20,600}$/.test(token)) throw new Error("format");
+    if (!/^[A-Za-z0-9_-]{20,700}$/.test(token)) throw new Error("format");
     var raw = fromBase64Url(token);
+    // As in Python: only the canonical spelling (no spare bits set in the last character).
+    if (toBase64Url(raw) !== token) throw new Error("format");
     if (raw.length < 1 + 4 + 4 + 2 + 64 || raw[0] !== 1) throw new Error("version");
     var body = raw.slice(0, raw.length - 64), signature = raw.slice(raw.length - 64);
     var kid = Array.prototype.map.call(body.slice(1, 5), function (b) {

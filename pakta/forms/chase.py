@@ -1,0 +1,15 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField
+from wtforms.validators import DataRequired
+
+from pakta.i18n import _l
+
+
+class ReminderForm(FlaskForm):
+    """Sending reminder emails is confirmed with a tick, so a stray click sends nothing."""
+
+    confirm = BooleanField(
+        _l("Yes, email each person listed who has an address their personal link"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Send reminder emails"))

@@ -1,0 +1,206 @@
+"""Background jobs: RQ on Redis when ``PAKTA_REDIS_URL`` is set, else a thread in this process.
+
+``enqueue_certificate(app, signature_id)`` asks for one signer's certificate, rendered and
+stored off the request that asks (``services.certificate_jobs``). It never raises: a failure
+to enqueue is logged, and the certificate can still be issued on its first download.
+
+- With ``REDIS_URL``: an RQ job ``cert-<signature id>`` on the queue ``certificates``, run by
+  ``pakta worker``. Asking again while that job waits or runs adds nothing; a job that failed
+  or finished earlier is replaced. When Redis cannot be reached the thread below is used.
+- Without it (the embedded default): one worker thread per process, with its own app context
+  and its own database session; a job already waiting in this process is not added twice.
+- ``JOBS_EAGER`` (tests): the job runs at once, in the caller, with sessions from the app's
+  sessionmaker (which the tests bind to their rolled-back connection).
+
+A job lost with its process loses nothing: the signature is committed before any job is
+asked for, and the certificate is made from committed rows (``services.certificate_jobs``).
+"""
+
+import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import redis
+import rq
+from flask import Flask, current_app, has_app_context
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+from pakta.db import database
+from pakta.services import certificate_jobs
+
+log = logging.getLogger(__name__)
+
+CERTIFICATE_QUEUE = "certificates"
+JOB_TIMEOUT = 300  # seconds one certificate may take before RQ gives up on it
+FAILURE_TTL = 24 * 3600  # a failed job is kept this long for `rq info`; asking again replaces it
+# A job in one of these states will run (again): asking for it once more adds nothing.
+WAITING = frozenset(
+    {JobStatus.CREATED, JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED}
+    | {JobStatus.SCHEDULED, JobStatus.READY_TO_ENQUEUE, JobStatus.RATE_LIMITED}
+)
+
+
+class JobsNotConfigured(RuntimeError):
+    """There is no Redis to take jobs from."""
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    job_id: str
+    runner: str  # "rq", "thread" or "eager"
+    new: bool  # False when the same job was already waiting or running
+    done: bool = False  # True when the job already ran here (eager) and succeeded
+    future: Future | None = None  # the in-process job ("thread")
+
+
+def certificate_job_id(signature_id: int) -> str:
+    return f"cert-{signature_id}"
+
+
+def redis_connection(app: Flask) -> redis.Redis:
+    """The app's Redis client (one connection pool per app and URL)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        raise JobsNotConfigured("PAKTA_REDIS_URL is not set")
+    clients = app.extensions.setdefault("pakta.jobs.redis", {})
+    if url not in clients:
+        clients[url] = redis.Redis.from_url(url)
+    return clients[url]
+
+
+def certificate_queue(app: Flask) -> rq.Queue:
+    return rq.Queue(CERTIFICATE_QUEUE, connection=redis_connection(app))
+
+
+def certificate_worker(app: Flask, worker_class: type[rq.Worker] = rq.Worker) -> rq.Worker:
+    """An RQ worker for the certificate queue; run it in an app context of ``app``."""
+    return worker_class([CERTIFICATE_QUEUE], connection=redis_connection(app))
+
+
+def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
+    """Ask for the certificate of a committed signature; None when that failed (logged)."""
+    job_id = certificate_job_id(signature_id)
+    try:
+        if app.config.get("JOBS_EAGER"):
+            done = _run_logged(app, signature_id, database(app).sessionmaker)
+            return Enqueued(job_id, "eager", new=True, done=done)
+        if app.config.get("REDIS_URL"):
+            try:
+                return _enqueue_rq(app, signature_id, job_id)
+            except RedisError:
+                log.warning("Redis is unreachable: %s runs in this process", job_id, exc_info=True)
+        return _submit_thread(app, signature_id, job_id)
+    except Exception:
+        log.exception("could not enqueue %s", job_id)
+        return None
+
+
+# -- RQ ----------------------------------------------------------------------------------
+
+
+def run_certificate_job(signature_id: int) -> bool:
+    """What the RQ worker runs (by this name): errors fail the job, which RQ records."""
+    return certificate_jobs.issue_certificate(job_app(), signature_id)
+
+
+_environment_app: Flask | None = None
+_environment_lock = threading.Lock()
+
+
+def job_app() -> Flask:
+    """The app a job runs in: the current one (``pakta worker`` runs its worker in an app
+    context), else one made once per process from the ``PAKTA_*`` environment."""
+    global _environment_app
+    if has_app_context():
+        return current_app._get_current_object()
+    with _environment_lock:
+        if _environment_app is None:
+            from pakta import create_app
+
+            _environment_app = create_app()
+        return _environment_app
+
+
+def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
+    queue = certificate_queue(app)
+    try:
+        existing = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        existing = None
+    if existing is not None:
+        if existing.get_status(refresh=False) in WAITING:
+            return Enqueued(job_id, "rq", new=False)
+        existing.delete()  # failed (or finished) before: this asks again
+    try:
+        queue.enqueue(
+            run_certificate_job,
+            signature_id,
+            job_id=job_id,
+            unique=True,
+            description=f"certificate of signature {signature_id}",
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL,
+            retry=rq.Retry(max=2),
+        )
+    except DuplicateJobError:
+        return Enqueued(job_id, "rq", new=False)  # another request enqueued it just now
+    return Enqueued(job_id, "rq", new=True)
+
+
+# -- in this process ---------------------------------------------------------------------
+
+_thread_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_executor_pid: int | None = None
+_pending: dict[str, Future] = {}
+
+
+def _executor_for_this_process() -> ThreadPoolExecutor:
+    """One worker thread per process; a forked process (a gunicorn worker) starts its own."""
+    global _executor, _executor_pid
+    if _executor is None or _executor_pid != os.getpid():
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pakta-jobs")
+        _executor_pid = os.getpid()
+        _pending.clear()
+    return _executor
+
+
+def _submit_thread(app: Flask, signature_id: int, job_id: str) -> Enqueued:
+    with _thread_lock:
+        future = _pending.get(job_id)
+        if future is not None and not future.done():
+            return Enqueued(job_id, "thread", new=False, future=future)
+        make_session = certificate_jobs.own_sessions(app)
+        future = _executor_for_this_process().submit(_run_logged, app, signature_id, make_session)
+        _pending[job_id] = future
+    # Outside the lock: the callback runs at once, here, when the job is already done.
+    future.add_done_callback(lambda finished: _forget(job_id, finished))
+    return Enqueued(job_id, "thread", new=True, future=future)
+
+
+def _forget(job_id: str, future: Future) -> None:
+    with _thread_lock:
+        if _pending.get(job_id) is future:
+            del _pending[job_id]
+
+
+def wait_for_pending(timeout: float | None = None) -> bool:
+    """Wait for the in-process jobs asked for so far; True when all have finished."""
+    with _thread_lock:
+        futures = list(_pending.values())
+    _done, not_done = wait(futures, timeout=timeout)
+    return not not_done
+
+
+def _run_logged(app: Flask, signature_id: int, make_session) -> bool:
+    """Run the job; log instead of raising (nobody is waiting for the exception)."""
+    try:
+        return certificate_jobs.issue_certificate(app, signature_id, make_session)
+    except Exception:
+        log.exception("the certificate of signature %s could not be issued", signature_id)
+        return False

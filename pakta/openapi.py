@@ -1,0 +1,260 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, served at ``/api/v1/openapi.json``.
+
+Written by hand as data, next to nothing else, so it reads as the contract it
+is. tests/views/test_api.py checks that every route under /api/v1 appears here
+and that the document is valid OpenAPI 3.1.
+"""
+
+from pakta.models import RevocationReason
+from pakta.services.rollups import EMPLOYMENT_TYPES, View
+from pakta.services.verification import Status
+
+PREFIX = "/api/v1"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json(schema: dict, description: str, **extra) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+        **extra,
+    }
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+COUNTS = {
+    "type": "object",
+    "description": "People on the active roster, how many of them signed, and the rate.",
+    "required": ["roster", "signed", "rate"],
+    "properties": {
+        "roster": {"type": "integer", "minimum": 0},
+        "signed": {"type": "integer", "minimum": 0},
+        "rate": {
+            "type": "number",
+            "minimum": 0,
+            "description": "signed / roster in percent, two decimals; 0 for an empty roster. "
+            "In the history view it can exceed 100 after people moved.",
+        },
+    },
+}
+
+UNIT_ROLLUP = {
+    "type": "object",
+    "description": "A unit's counts, its sub-units included.",
+    "required": ["code", "name", "parent", "roster", "signed", "rate", "by_type"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "parent": _nullable("string", description="The parent unit's code; null for a root."),
+        **COUNTS["properties"],
+        "by_type": {
+            "type": "object",
+            "description": "The same counts split by employment type.",
+            "required": list(EMPLOYMENT_TYPES),
+            "properties": {kind: _ref("schemas", "Counts") for kind in EMPLOYMENT_TYPES},
+            "additionalProperties": False,
+        },
+    },
+}
+
+ROLLUPS = {
+    "type": "object",
+    "required": ["campaign", "generated_at", "view", "units"],
+    "properties": {
+        "campaign": {"type": "string", "description": "The campaign's slug."},
+        "generated_at": {"type": "string", "format": "date-time"},
+        "view": {"type": "string", "enum": [view.value for view in View]},
+        "units": {
+            "type": "array",
+            "description": "Depth-first, siblings by code: each unit comes before its sub-units.",
+            "items": _ref("schemas", "UnitRollup"),
+        },
+    },
+}
+
+VERDICT = {
+    "type": "object",
+    "required": [
+        "status",
+        "certificate_number",
+        "name",
+        "unit",
+        "campaign",
+        "signed_at",
+        "pdf_sha256",
+        "revoked_at",
+        "revocation_reason",
+    ],
+    "properties": {
+        "status": {"type": "string", "enum": [status.value for status in Status]},
+        "certificate_number": _nullable("string"),
+        "name": _nullable("string", description="The signer's name as printed."),
+        "unit": _nullable("string", description="The unit the signer belonged to when signing."),
+        "campaign": _nullable("string", description="The campaign's title."),
+        "signed_at": _nullable("string", format="date-time"),
+        "pdf_sha256": _nullable("string"),
+        "revoked_at": _nullable("string", format="date-time"),
+        "revocation_reason": {
+            "type": ["string", "null"],
+            "enum": [reason.value for reason in RevocationReason] + [None],
+        },
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "title", "detail"],
+            "properties": {
+                "code": {"type": "integer"},
+                "title": {"type": "string"},
+                "detail": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def _error(description: str, **extra) -> dict:
+    return _json(_ref("schemas", "Error"), description, **extra)
+
+
+RESPONSES = {
+    "BadRequest": _error("A query parameter has a value the API does not accept."),
+    "Unauthorized": _error(
+        "No token was sent, or it is unknown or revoked.",
+        headers={
+            "WWW-Authenticate": {
+                "description": 'Bearer realm="pakta", with error="invalid_token" '
+                "when a token was sent.",
+                "schema": {"type": "string"},
+            }
+        },
+    ),
+    "NotFound": _error(
+        "No such campaign, or a unit that does not exist or lies outside the token's scope."
+    ),
+    "TooManyRequests": _error("Too many requests; wait before trying again."),
+}
+
+
+def _paths() -> dict:
+    return {
+        f"{PREFIX}/verify/{{token}}": {
+            "get": {
+                "operationId": "verifyCertificate",
+                "summary": "Check a certificate's code (the part of its QR link after /v/).",
+                "tags": ["certificates"],
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "token",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_ref("schemas", "Verdict"), "The verdict, whatever it is."),
+                    "429": _ref("responses", "TooManyRequests"),
+                },
+            }
+        },
+        f"{PREFIX}/rollups": {
+            "get": {
+                "operationId": "getRollups",
+                "summary": "Sign-up rates per unit, sub-units rolled up into their parents.",
+                "description": "A token sees the whole Pemda or one unit's sub-tree, as chosen "
+                "when it was made. 120 requests a minute per token.",
+                "tags": ["rollups"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "campaign",
+                        "in": "query",
+                        "description": "The campaign's slug; default the current campaign.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "unit",
+                        "in": "query",
+                        "description": "Only this unit's sub-tree; default the token's scope.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "view",
+                        "in": "query",
+                        "description": "roster: people count where they work now (default); "
+                        "history: signatures count where they were made.",
+                        "schema": {
+                            "type": "string",
+                            "enum": [view.value for view in View],
+                            "default": View.ROSTER.value,
+                        },
+                    },
+                ],
+                "responses": {
+                    "200": _json(_ref("schemas", "Rollups"), "The units in scope."),
+                    "400": _ref("responses", "BadRequest"),
+                    "401": _ref("responses", "Unauthorized"),
+                    "404": _ref("responses", "NotFound"),
+                    "429": _ref("responses", "TooManyRequests"),
+                },
+            }
+        },
+        f"{PREFIX}/openapi.json": {
+            "get": {
+                "operationId": "getOpenApiDocument",
+                "summary": "This document.",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "description": "An OpenAPI 3.1 document."},
+                        "The OpenAPI description of this API.",
+                    )
+                },
+            }
+        },
+    }
+
+
+def document(base_url: str) -> dict:
+    """The whole document; ``base_url`` is where the instance is served (PAKTA_BASE_URL)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pakta API",
+            "version": "1",
+            "description": "Certificate verification, and the sign-up rates of the "
+            "Pakta Integritas Netralitas ASN per unit for holders of an API token.",
+        },
+        "servers": [{"url": base_url.rstrip("/") or "/"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (pkt_...) made by an admin; shown once.",
+                }
+            },
+            "schemas": {
+                "Counts": COUNTS,
+                "UnitRollup": UNIT_ROLLUP,
+                "Rollups": ROLLUPS,
+                "Verdict": VERDICT,
+                "Error": ERROR,
+            },
+            "responses": RESPONSES,
+        },
+    }

@@ -1,0 +1,67 @@
+"""Issuing one signer's certificate away from the signing request.
+
+The signature row is committed before anything asks for its certificate, and a certificate
+is only ever produced from committed rows, so nothing is lost when a job is lost with its
+process (a restart or a crash between signing and rendering): the next visit to the done page
+asks again, and the download link issues the certificate itself when it still has none.
+
+Issuing goes through ``certificate_bulk.issue_missing``: render and seal in a read
+transaction, then store in a short write transaction that first checks that nobody stored one
+meanwhile (the signer's own download, an export). That keeps SQLite's busy-snapshot refusal
+away from a render that raced a signer's commit, and settles every race on one stored file.
+"""
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pakta.db import database
+from pakta.models import IssuedCertificate, Signature
+from pakta.services import certificate_bulk, certificates
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], Session]
+
+
+def is_issued(session: Session, signature_id: int) -> bool:
+    """Whether the signature has its stored certificate (without loading the PDF)."""
+    found = session.scalar(
+        select(IssuedCertificate.id).where(IssuedCertificate.signature_id == signature_id)
+    )
+    return found is not None
+
+
+def own_sessions(app: Flask) -> SessionFactory:
+    """Sessions on a connection of their own from the app's pool: never a request's."""
+    db = database(app)
+    return partial(db.sessionmaker, bind=db.engine)
+
+
+def issue_certificate(
+    app: Flask, signature_id: int, make_session: SessionFactory | None = None
+) -> bool:
+    """Issue and commit the certificate of one signature unless it has one.
+
+    Runs in an app context of ``app`` (pushed here: rendering needs the templates) with
+    sessions from ``make_session`` (default: ``own_sessions(app)``). Returns True when the
+    signature has its certificate afterwards, False when there is no such (committed)
+    signature. Other errors propagate: the caller logs them, or RQ marks the job failed.
+    """
+    make_session = make_session or own_sessions(app)
+    with app.app_context():
+        with make_session() as session:
+            signed = session.scalar(select(Signature.id).where(Signature.id == signature_id))
+            done = signed is not None and is_issued(session, signature_id)
+        if signed is None:
+            log.warning("certificate job: there is no signature %s", signature_id)
+            return False
+        if not done:
+            certificate_bulk.issue_missing(
+                make_session, [signature_id], certificates.issuer_for_app()
+            )
+        return True

@@ -1,0 +1,379 @@
+"""Background certificate jobs (pakta.jobs) against a committed site of their own.
+
+The suite's usual database lives in a transaction that is rolled back, which no thread or
+process with its own connection can see. So these tests build a small committed SQLite site
+in a temporary folder (migrated, with keys, a campaign and signatures) and run the jobs
+against it: in this process's worker thread, and through RQ on the real Redis at
+127.0.0.1:6379 (database 15, or PAKTA_TEST_REDIS_URL), skipped when no Redis answers there.
+"""
+
+import io
+import logging
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+import rq
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from PIL import Image, ImageDraw
+from redis.exceptions import RedisError
+from rq.job import Job
+from sqlalchemy import select
+
+from pakta import create_app, jobs, migrate
+from pakta.db import database, get_session, make_engine
+from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit, utcnow
+from pakta.services import campaigns, certificate_jobs, links, signing
+
+SECRET = "jobs-test-secret-key-that-is-long-enough-0123456789"
+SEAL_PASSWORD = "seal-password"
+REDIS_URL = os.environ.get("PAKTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _signature_png() -> bytes:
+    image = Image.new("LA", (600, 200), (0, 0))
+    ImageDraw.Draw(image).line([(40, 150), (200, 40), (360, 160)], fill=(0, 255), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Site:
+    """A committed database, its instance folder and the configuration to build its app."""
+
+    config: dict
+    environment: dict  # the same site as PAKTA_* variables, for an app made from them
+    campaign_id: int
+    unit_id: int
+    apps: list = field(default_factory=list)
+
+    def app(self, **overrides):
+        made = create_app({**self.config, **overrides})
+        self.apps.append(made)
+        return made
+
+    def main(self):
+        """One app of the site for the tests' own reads and writes."""
+        if not self.apps:
+            self.app()
+        return self.apps[0]
+
+    def new_signature(self, nip: str) -> tuple[int, str]:
+        """A committed signature of a new employee; returns its id and personal link token."""
+        from pakta.models import Campaign
+
+        with self.main().app_context():
+            session = get_session()
+            campaign = session.get(Campaign, self.campaign_id)
+            employee = Employee(
+                identity_number=nip,
+                name=f"Pegawai {nip[-4:]}",
+                position="Analis Kebijakan",
+                employment_type=EmploymentType.PNS,
+                unit_id=self.unit_id,
+            )
+            session.add(employee)
+            session.flush()
+            signature = signing.record_signature(
+                session,
+                campaign=campaign,
+                employee=employee,
+                method=SignatureMethod.PERSONAL_LINK,
+                evidence=signing.Evidence(
+                    signature_png=_signature_png(), acknowledged_points=[1, 2, 3, 4]
+                ),
+            )
+            rows = links.export_rows(session, campaign, {self.unit_id}, None)
+            session.commit()
+            token = next(row.token for row in rows if row.identity_number == nip)
+            return signature.id, token
+
+    def certificate_of(self, signature_id: int) -> IssuedCertificate | None:
+        with self.main().app_context():
+            return get_session().scalar(
+                select(IssuedCertificate).where(IssuedCertificate.signature_id == signature_id)
+            )
+
+
+def _seal_pkcs12(instance: Path, out: Path) -> None:
+    from pakta.keys import seal
+
+    key_path, cert_path = seal.seal_paths(str(instance))
+    key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    out.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal",
+            key,
+            certificate,
+            None,
+            serialization.BestAvailableEncryption(SEAL_PASSWORD.encode()),
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from pakta.keys import certificate, seal
+
+    folder = tmp_path_factory.mktemp("jobs-site")
+    url = f"sqlite:///{folder / 'site.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    instance = folder / "instance"
+    config = {
+        "ENV": "testing",
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "INSTANCE_PATH": instance,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    built = Site(config=config, environment={}, campaign_id=0, unit_id=0)
+    with built.main().app_context():
+        session = get_session()
+        key = certificate.init(session, str(instance), None)
+        seal.init_self_signed(str(instance), "Pemerintah Kota Contoh")
+        unit = Unit(code="DINKES", name="Dinas Kesehatan")
+        session.add(unit)
+        campaign = campaigns.create_campaign(
+            session,
+            slug="pilkada-2024",
+            title="Pilkada Serentak 2024",
+            issuing_authority="Pemerintah Kota Contoh",
+            place="Contoh",
+            opens_at=utcnow() - timedelta(days=1),
+            closes_at=utcnow() + timedelta(days=30),
+        )
+        session.commit()
+        built.campaign_id, built.unit_id = campaign.id, unit.id
+        signing_key_pem = certificate.private_key_path(str(instance), key.kid).read_text()
+    # A worker elsewhere has no instance folder: the key and the seal come in the environment.
+    _seal_pkcs12(instance, folder / "seal.p12")
+    built.environment = {
+        "PAKTA_ENV": "testing",
+        "PAKTA_DATABASE_URL": url,
+        "PAKTA_SECRET_KEY": SECRET,
+        "PAKTA_SIGNING_KEY": signing_key_pem,
+        "PAKTA_SEAL_PKCS12": str(folder / "seal.p12"),
+        "PAKTA_SEAL_PKCS12_PASSWORD": SEAL_PASSWORD,
+    }
+    yield built
+    for made in built.apps:
+        database(made).engine.dispose()
+
+
+_nip = iter(range(1000, 9999))
+
+
+def nip() -> str:
+    return f"19860926201505{next(_nip):04d}"
+
+
+# -- in this process ---------------------------------------------------------------------
+
+
+def test_the_in_process_worker_issues_the_certificate_in_a_thread_with_its_own_session(site):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app()
+    queued = jobs.enqueue_certificate(app, signature_id)
+    assert queued.runner == "thread" and queued.job_id == f"cert-{signature_id}"
+    assert queued.future.result(timeout=120) is True
+    stored = site.certificate_of(signature_id)
+    assert stored is not None and stored.pdf.startswith(b"%PDF")
+
+
+def test_asking_twice_while_the_in_process_job_waits_adds_no_second_job(site, monkeypatch):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app()
+    calls = []
+    real = certificate_jobs.issue_certificate
+    monkeypatch.setattr(
+        certificate_jobs,
+        "issue_certificate",
+        lambda *args, **kwargs: calls.append(args[1]) or real(*args, **kwargs),
+    )
+    gate = threading.Event()
+    jobs._executor_for_this_process().submit(gate.wait, 60)  # keeps the one thread busy
+    first = jobs.enqueue_certificate(app, signature_id)
+    second = jobs.enqueue_certificate(app, signature_id)
+    assert first.new and not second.new and second.future is first.future
+    gate.set()
+    assert jobs.wait_for_pending(timeout=120)
+    assert calls == [signature_id]
+    assert site.certificate_of(signature_id) is not None
+
+
+def test_on_the_embedded_default_the_done_page_renders_in_the_background_until_ready(site):
+    signature_id, token = site.new_signature(nip())
+    app = site.app()
+    client = app.test_client()
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    assert "data-certificate-progress" in page.text
+    assert jobs.wait_for_pending(timeout=120)
+    status = client.get(f"/s/{token}/sertifikat/status").get_json()
+    assert status == {"ready": True, "url": f"/s/{token}/sertifikat.pdf"}
+    stored = site.certificate_of(signature_id)
+    download = client.get(status["url"])
+    assert download.data == stored.pdf  # the file the job stored, not a second rendering
+    assert "data-certificate-progress" not in client.get(f"/s/{token}").text
+
+
+def test_a_job_that_fails_is_logged_and_never_raised(site, monkeypatch, caplog):
+    signature_id, _token = site.new_signature(nip())
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the renderer fell over")
+
+    monkeypatch.setattr(certificate_jobs, "issue_certificate", broken)
+    with caplog.at_level(logging.ERROR, logger="pakta.jobs"):
+        eager = jobs.enqueue_certificate(site.app(JOBS_EAGER=True), signature_id)
+        threaded = jobs.enqueue_certificate(site.app(), signature_id)
+        assert threaded.future.result(timeout=60) is False
+    assert eager.runner == "eager" and eager.done is False
+    failures = [record for record in caplog.records if record.exc_info]
+    assert [str(record.exc_info[1]) for record in failures] == ["the renderer fell over"] * 2
+    assert site.certificate_of(signature_id) is None
+
+
+def test_a_signature_that_is_not_there_is_reported_and_nothing_is_issued(site, caplog):
+    with caplog.at_level(logging.WARNING, logger="pakta.services.certificate_jobs"):
+        queued = jobs.enqueue_certificate(site.app(JOBS_EAGER=True), 987654)
+    assert queued.done is False
+    assert "there is no signature 987654" in caplog.text
+
+
+def test_when_redis_cannot_be_reached_the_certificate_is_made_in_this_process(site):
+    signature_id, _token = site.new_signature(nip())
+    queued = jobs.enqueue_certificate(site.app(REDIS_URL="redis://127.0.0.1:1/0"), signature_id)
+    assert queued.runner == "thread"
+    assert queued.future.result(timeout=120) is True
+    assert site.certificate_of(signature_id) is not None
+
+
+def test_pakta_worker_says_plainly_that_it_needs_redis(site):
+    result = site.app(REDIS_URL=None).test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "PAKTA_REDIS_URL" in result.output
+
+
+# -- RQ on Redis -------------------------------------------------------------------------
+
+
+def _clear_rq(connection: redis.Redis) -> None:
+    for key in connection.scan_iter("rq:*"):
+        connection.delete(key)
+
+
+@pytest.fixture
+def rq_redis():
+    """The test Redis database, cleared of RQ's keys, held by one test run at a time."""
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except RedisError as error:
+        pytest.skip(f"no Redis at {REDIS_URL} ({error}): the RQ path is not tested")
+    with connection.lock("pakta-tests:rq", timeout=600, blocking_timeout=600):
+        _clear_rq(connection)
+        try:
+            yield connection
+        finally:
+            _clear_rq(connection)
+    connection.close()
+
+
+def test_enqueueing_puts_one_job_named_after_the_signature_on_the_certificates_queue(
+    site, rq_redis
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    first = jobs.enqueue_certificate(app, signature_id)
+    second = jobs.enqueue_certificate(app, signature_id)
+    assert (first.runner, first.new) == ("rq", True)
+    assert (second.runner, second.new) == ("rq", False)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    assert queue.job_ids == [f"cert-{signature_id}"]
+    job = queue.fetch_job(f"cert-{signature_id}")
+    assert job.func_name == "pakta.jobs.run_certificate_job"
+    assert job.args == (signature_id,)
+    assert site.certificate_of(signature_id) is None  # nothing rendered by the request
+
+
+def test_an_rq_worker_issues_the_certificate_in_an_app_made_from_its_environment(
+    site, rq_redis, monkeypatch
+):
+    signature_id, _token = site.new_signature(nip())
+    jobs.enqueue_certificate(site.app(REDIS_URL=REDIS_URL), signature_id)
+    for name, value in site.environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(jobs, "_environment_app", None)
+    worker = rq.SimpleWorker(["certificates"], connection=rq_redis)
+    try:
+        assert worker.work(burst=True)
+    finally:
+        if jobs._environment_app is not None:
+            database(jobs._environment_app).engine.dispose()
+    stored = site.certificate_of(signature_id)
+    assert stored is not None and stored.pdf.startswith(b"%PDF")
+    assert not Job.exists(f"cert-{signature_id}", connection=rq_redis)  # no result kept
+    assert rq.Queue("certificates", connection=rq_redis).count == 0
+
+
+def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
+    site, rq_redis, monkeypatch
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the renderer fell over")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(certificate_jobs, "issue_certificate", broken)
+        with app.app_context():
+            jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+    job = Job.fetch(f"cert-{signature_id}", connection=rq_redis)
+    assert job.get_status() == "failed"
+    again = jobs.enqueue_certificate(app, signature_id)
+    assert again.new
+    with app.app_context():
+        jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+    assert site.certificate_of(signature_id) is not None
+
+
+def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_horses(
+    site, rq_redis, tmp_path
+):
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    app = site.app(REDIS_URL=REDIS_URL)
+    for signature_id in ids:
+        jobs.enqueue_certificate(app, signature_id)
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PAKTA_")},
+        **site.environment,
+        "PAKTA_REDIS_URL": REDIS_URL,
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", "from pakta.cli import main; main()", "worker", "--burst"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    for signature_id in ids:
+        assert site.certificate_of(signature_id) is not None, finished.stderr

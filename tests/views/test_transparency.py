@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import pytest
+
+from pakta.models import Employee, EmploymentType, SignatureMethod, Unit, utcnow
+from pakta.services import campaigns, signing
+
+
+def make_campaign(session, slug, *, opens_in_days=-3, public=True):
+    made = campaigns.create_campaign(
+        session,
+        slug=slug,
+        title=f"Kampanye {slug}",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        opens_at=utcnow() + timedelta(days=opens_in_days),
+        closes_at=utcnow() + timedelta(days=opens_in_days + 30),
+    )
+    made.public_rollup = public
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def campaign(session):
+    return make_campaign(session, "pilkada-2024")
+
+
+def add_people(session, campaign, unit, count, signed):
+    for index in range(count):
+        person = Employee(
+            identity_number=f"{unit.code}{index:04d}",
+            name=f"Rahasia {unit.code} Orang {index}",
+            position="Analis Kebijakan",
+            employment_type=EmploymentType.PNS,
+            unit=unit,
+        )
+        session.add(person)
+        session.flush()
+        if index < signed:
+            signing.record_signature(
+                session,
+                campaign=campaign,
+                employee=person,
+                method=SignatureMethod.KIOSK,
+                evidence=signing.Evidence(acknowledged_points=[1, 2, 3, 4]),
+            )
+    session.commit()
+
+
+@pytest.fixture
+def staffed(session, units, campaign):
+    add_people(session, campaign, units["DINKES-P2P"], 4, 3)
+    add_people(session, campaign, units["DISDIK"], 5, 1)
+    return units
+
+
+def test_the_page_shows_each_opd_rate_with_sub_units_rolled_up(client, staffed):
+    page = client.get("/transparansi")
+    assert page.status_code == 200
+    assert "Dinas Kesehatan" in page.text and "75.0%" in page.text  # P2P rolled up
+    assert "Dinas Pendidikan" in page.text and "20.0%" in page.text
+    assert "44.4%" in page.text and "4 / 9" in page.text  # overall
+
+
+def test_the_page_names_no_one_and_no_unit_below_the_opds(client, staffed):
+    text = client.get("/transparansi").text
+    assert "Rahasia" not in text and "Analis" not in text and "DINKES-P2P0" not in text
+    assert "Bidang P2P" not in text
+
+
+def test_the_page_needs_no_login_and_is_cached_publicly_for_a_minute(client, staffed):
+    response = client.get("/transparansi")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_opds_with_nobody_on_their_roster_are_left_out(client, session, staffed):
+    session.add(Unit(code="BAPPEDA", name="Badan Perencanaan", parent=staffed["PEMDA"]))
+    session.commit()
+    assert "Badan Perencanaan" not in client.get("/transparansi").text
+
+
+def test_the_page_is_404_when_the_admin_switched_it_off(client, session, staffed, campaign):
+    campaign.public_rollup = False
+    session.commit()
+    response = client.get("/transparansi")
+    assert response.status_code == 404
+    assert "Dinas Kesehatan" not in response.text and "75.0%" not in response.text
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_the_admin_switch_on_the_dashboard_hides_the_page(
+    client, auth, admin_user, session, staffed, campaign
+):
+    auth.login()
+    client.post("/admin/rekap/pengaturan", data={"threshold": "80", "public_rollup": ""})
+    auth.logout()
+    assert client.get("/transparansi").status_code == 404
+
+
+def test_an_older_published_campaign_can_be_chosen_and_unpublished_ones_cannot(
+    client, session, staffed
+):
+    old = make_campaign(session, "pemilu-2019", opens_in_days=-400)
+    hidden = make_campaign(session, "pilkada-2020", opens_in_days=-300, public=False)
+    page = client.get("/transparansi", query_string={"campaign": old.slug})
+    assert page.status_code == 200 and old.title in page.text
+    assert client.get("/transparansi", query_string={"campaign": hidden.slug}).status_code == 404
+    assert client.get("/transparansi", query_string={"campaign": "nope"}).status_code == 404
+    current = client.get("/transparansi").text
+    assert f"campaign={old.slug}" in current and hidden.slug not in current
+
+
+def test_without_any_campaign_the_page_is_a_friendly_404(client):
+    response = client.get("/transparansi")
+    assert response.status_code == 404 and "<h1>" in response.text
+
+
+def test_every_page_links_to_the_transparency_page(client):
+    assert 'href="/transparansi"' in client.get("/").text
