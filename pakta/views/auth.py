@@ -52,6 +52,17 @@ def login():
 
 @bp.post("/keluar")
 def logout():
+    if current_user.is_authenticated:
+        db = get_session()
+        audit.record(
+            db,
+            actor=current_user,
+            action="auth.logout",
+            target_type="user",
+            target_id=current_user.id,
+            ip_address=request.remote_addr,
+        )
+        db.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

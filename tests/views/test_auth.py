@@ -46,14 +46,15 @@ def test_logging_out_ends_the_session(client, auth, admin_user):
     assert client.get("/admin/").status_code == 302
 
 
-def test_logging_in_is_audited(client, auth, admin_user, session):
+def test_logging_in_and_out_is_audited(client, auth, admin_user, session):
     from sqlalchemy import select
 
     from pakta.models import AuditEvent
 
     auth.login()
+    auth.logout()
     actions = session.scalars(select(AuditEvent.action)).all()
-    assert "auth.login" in actions
+    assert "auth.login" in actions and "auth.logout" in actions
 
 
 def test_changing_the_password_logs_out_other_sessions(app, client, auth, admin_user):
