@@ -1,7 +1,7 @@
 """Peak load after the apel: signatures per second through the real HTTP flow, on PostgreSQL.
 
     .venv/bin/python bench/apel.py [--concurrency 50] [--duration 20] [--rounds 4] [--warmup 3]
-                                   [--workers 4] [--worker-class sync] [--threads 1]
+                                   [--think 0] [--workers 4] [--worker-class sync] [--threads 1]
                                    [--certificates thread|redis] [--rq-workers 1] [--rq-no-fork]
                                    [--employees 8000] [--profile 40] [--postgresql-url URL]
 
@@ -22,6 +22,7 @@ What it does, in one run:
    token and session cookie), POST the form (all points ticked, a drawn 600x200 PNG as a
    data: URL, the submission id the page chose), expect 303, and follow it to the page that
    shows the certificate number (which asks for the certificate in the background).
+   --think S puts S seconds (reading, drawing) between the form and the POST.
 4. Baseline, same server, database, workers and concurrency: ``POST /_bench/insert`` (one row
    inserted and committed) in a loop. After a warm-up of each, the two take turns for
    --rounds rounds (--duration seconds measured for each in all), so that whatever else runs
@@ -559,7 +560,7 @@ class Client:
         self.connection.close()
 
 
-def sign_once(client: Client, token: str, png_url: str, tally: Tally) -> None:
+def sign_once(client: Client, token: str, png_url: str, tally: Tally, think: float = 0.0) -> None:
     """One signer: open the link, sign, follow the 303; anything unexpected is an error."""
     path = f"/s/{token}"
     client.cookies.clear()  # a new person on a new phone
@@ -577,6 +578,8 @@ def sign_once(client: Client, token: str, png_url: str, tally: Tally) -> None:
     fields += [("points", str(n)) for n in range(1, 5)]
     fields += [("signature", png_url), ("typed_name", "")]
     body = urllib.parse.urlencode(fields)
+    if think:
+        time.sleep(think)  # reading the pact and drawing the signature
     got_form = time.monotonic()
     response, data = client.request("POST", path, body)
     posted = time.monotonic()
@@ -601,7 +604,7 @@ def sign_once(client: Client, token: str, png_url: str, tally: Tally) -> None:
             post_done=posted,
             get_ms=(got_form - started) * 1000,
             post_ms=(posted - got_form) * 1000,
-            flow_ms=(finished - started) * 1000,
+            flow_ms=(finished - started - think) * 1000,  # the server's part
             certificate_number=certificate.group(1),
         )
     )
@@ -726,7 +729,7 @@ def load_phases(server: Server, backends: Backends, tokens: Tokens, png_url: str
         token = tokens.take()
         if token is None:
             return StopIteration
-        sign_once(client, token, png_url, tally)
+        sign_once(client, token, png_url, tally, args.think)
         return None
 
     def bare(client: Client, tally: Tally):
@@ -981,7 +984,9 @@ def run(url: str, args) -> dict:
                 "here: the figures are for all of them on one machine."
             )
             print(
-                f"\n{args.concurrency} concurrent virtual signers (no think time) against "
+                f"\n{args.concurrency} concurrent virtual signers ("
+                + (f"{args.think:g} s between form and POST" if args.think else "no think time")
+                + f") against "
                 f"{args.concurrency} concurrent bare-insert clients: {args.warmup:.0f} s warm-up "
                 f"each, then {args.rounds} alternating rounds, {args.duration:.0f} s measured each"
             )
@@ -1103,6 +1108,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="virtual signers")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds a phase")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a signer spends between the form and the POST (default 0: flat out)",
+    )
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")

@@ -36,6 +36,12 @@ def register_config(app: Flask, config: dict | None) -> None:
     if instance_path:
         app.instance_path = str(instance_path)
     app.config.from_mapping(settings.load(app.instance_path, overrides))
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Client addresses (rate limits, evidence) come from the proxy's X-Forwarded-For.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:

@@ -28,6 +28,8 @@ DEFAULTS = {
     "SEAL_PKCS12": None,  # a CA-issued seal (for example BSrE); else the self-signed one
     "SEAL_PKCS12_PASSWORD": None,
     "MAX_UPLOAD_MB": 16,
+    # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
+    "PROXY_COUNT": 0,
     "SQL_ECHO": False,
     # Reminder emails (services.reminders); none are sent while SMTP_HOST is unset.
     "SMTP_HOST": None,

@@ -78,3 +78,20 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
 )
 def test_postgresql_urls_get_the_psycopg_driver(given, expected):
     assert normalize_database_url(given) == expected
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app, tmp_path):
+    from pakta import create_app
+
+    proxied = create_app({**app.config, "PROXY_COUNT": 1, "INSTANCE_PATH": tmp_path})
+
+    @proxied.get("/_test/address")
+    def address():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    response = proxied.test_client().get(
+        "/_test/address", headers={"X-Forwarded-For": "10.20.30.40"}
+    )
+    assert response.text == "10.20.30.40"

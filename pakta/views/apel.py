@@ -319,8 +319,7 @@ def sign(public_id: str):
     existing = signing.existing_signature(db, campaign, employee)
     if existing is not None:
         return _finish(existing, apel, created=False)
-    if not apel_service.is_open(apel):
-        return _rescan(apel, "closed")
+    # A valid pass lets its holder finish even if the operator closes the apel meanwhile.
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:

@@ -419,3 +419,13 @@ def test_a_scan_in_time_leaves_minutes_to_type_even_as_the_token_ages(
     # ...after a scan in time, the form posted a little later still goes through.
     client.get(entry(dinkes_apel))
     assert client.post(stale, data={"number": BUDI, "code": CODE}).status_code == 303
+
+
+def test_a_pass_taken_before_the_apel_closed_still_signs(client, session, dinkes_apel, budi):
+    identify(client, dinkes_apel)
+    apel.close_session(dinkes_apel)
+    session.commit()
+    sign_url = f"/a/{dinkes_apel.public_id}/tanda-tangan"
+    done = client.post(sign_url, data={"signature": signature_data_url(), **ALL_POINTS})
+    assert done.status_code == 303
+    assert session.scalar(select(Signature.apel_session_id)) == dinkes_apel.id

@@ -101,3 +101,14 @@ def test_admins_find_the_tokens_page_in_the_menu(client, auth, admin_user, opera
     auth.logout()
     auth.login(email=operator_user.email)
     assert 'href="/admin/token/"' not in client.get("/admin/").text
+
+
+def test_a_token_name_is_shown_as_text_never_as_markup(client, auth, admin_user, units, session):
+    token, _raw = api_tokens.create(
+        session, name="<script>alert(1)</script>", unit_code=None, creator=admin_user
+    )
+    session.commit()
+    auth.login()
+    for path in ("/admin/token/", f"/admin/token/{token.id}/cabut"):
+        text = client.get(path).text
+        assert "<script>alert(1)" not in text and "&lt;script&gt;" in text
