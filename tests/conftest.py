@@ -81,6 +81,22 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture
+def app_variant(app, tmp_path):
+    """Makes apps with a few settings changed; their engines are closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        variant = create_app({**app.config, "INSTANCE_PATH": tmp_path / "variant", **overrides})
+        variant.test_client_class = IsolatedClient
+        made.append(variant)
+        return variant
+
+    yield make
+    for variant in made:
+        database(variant).engine.dispose()
+
+
+@pytest.fixture
 def connection(app):
     """Binds every session the app opens to one connection whose transaction is rolled back."""
     db = database(app)

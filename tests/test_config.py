@@ -80,10 +80,8 @@ def test_postgresql_urls_get_the_psycopg_driver(given, expected):
     assert normalize_database_url(given) == expected
 
 
-def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app, tmp_path):
-    from pakta import create_app
-
-    proxied = create_app({**app.config, "PROXY_COUNT": 1, "INSTANCE_PATH": tmp_path})
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app_variant):
+    proxied = app_variant(PROXY_COUNT=1)
 
     @proxied.get("/_test/address")
     def address():

@@ -2,6 +2,7 @@ import pytest
 from flask import abort
 
 from pakta import create_app
+from pakta.db import database
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,8 @@ def failing_app(app, tmp_path_factory):
     def aborting(code):
         abort(code)
 
-    return failing
+    yield failing
+    database(failing).engine.dispose()
 
 
 @pytest.fixture

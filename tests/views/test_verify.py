@@ -348,15 +348,10 @@ def test_the_issued_record_is_found_by_the_hash_the_page_shows(session, issued):
     assert session.scalar(select(IssuedCertificate.pdf_sha256)) == issued.pdf_sha256
 
 
-def test_checking_a_pdf_before_any_seal_exists_answers_instead_of_failing(
-    app, connection, tmp_path
-):
+def test_checking_a_pdf_before_any_seal_exists_answers_instead_of_failing(app_variant, connection):
     import io
 
-    from pakta import create_app
-
-    fresh = create_app({**app.config, "INSTANCE_PATH": tmp_path})
-    fresh.test_client_class = app.test_client_class
+    fresh = app_variant()
     response = fresh.test_client().post(
         "/periksa-pdf",
         data={"pdf": (io.BytesIO(b"%PDF-1.7\n%%EOF"), "x.pdf")},
