@@ -46,6 +46,7 @@ The last line printed is one JSON object: ``{"signatures_per_s", "bare_insert_pe
 import argparse
 import contextlib
 import cProfile
+import html
 import http.client
 import io
 import json
@@ -113,7 +114,7 @@ def hidden_value(page: str, name: str) -> str | None:
     if tag is None:
         return None
     value = _VALUE.search(tag.group(0))
-    return value.group(1) if value else None
+    return html.unescape(value.group(1)) if value else None
 
 
 # -- the data -----------------------------------------------------------------------------
@@ -278,14 +279,15 @@ def start_server(env: dict, port: int, args, log: Path) -> Server:
         str(log),
         "bench.apel_wsgi:app",
     ]
-    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with log.open("ab") as output:  # what gunicorn says before its error log is open
+        process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
     server = Server(process, port, log, command)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -1152,6 +1154,8 @@ def main() -> None:
     if args.profile and args.profile < 2:
         parser.error("--profile needs at least 2 signatures (half timed, half profiled)")
     args.drain = args.certificates == "thread" or args.rq_workers > 0
+    # A `timeout` or kill -TERM still stops gunicorn and Redis and drops the database.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     server_url = normalize_database_url(args.postgresql_url)
     if make_url(server_url).get_backend_name() != "postgresql":
         parser.error("--postgresql-url must name a PostgreSQL server")

@@ -9,7 +9,7 @@ class ReminderForm(FlaskForm):
     """Sending reminder emails is confirmed with a tick, so a stray click sends nothing."""
 
     confirm = BooleanField(
-        _l("Yes, email each person listed who has an address their personal link"),
+        _l("Yes, email their personal link to each person listed who has an email address"),
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
     submit = SubmitField(_l("Send reminder emails"))
