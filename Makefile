@@ -5,15 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # What WeasyPrint needs to render PDFs (HarfBuzz subsetting makes it ~2.7x faster) and the fonts.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig
-# What the browser tests drive (tests/browser); without it they are skipped, nothing fails.
-BROWSER_PACKAGES := chromium
+# What some tests use: the browser they drive (tests/browser) and poppler's pdfsig;
+# without them those tests are skipped, nothing fails.
+TEST_PACKAGES := chromium poppler-utils
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install system-packages translations run test test-sqlite test-postgresql lint format clean
 
 install: $(STAMP) translations
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	@$(MAKE) --no-print-directory system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
@@ -33,16 +34,16 @@ system-packages:
 	    echo "run: sudo apt-get install -y$$missing && fc-cache -f"; exit 1; \
 	  fi; \
 	fi
-	@missing=""; for p in $(BROWSER_PACKAGES); do \
+	@missing=""; for p in $(TEST_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing browser packages:$$missing"; \
+	    echo "installing test packages:$$missing"; \
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
-	      || echo "could not install$$missing: the browser tests will be skipped"; \
+	      || echo "could not install$$missing: the tests that need them will be skipped"; \
 	  else \
-	    echo "missing browser packages:$$missing: the browser tests will be skipped"; \
+	    echo "missing test packages:$$missing: the tests that need them will be skipped"; \
 	    echo "to run them: sudo apt-get install -y$$missing"; \
 	  fi; \
 	fi

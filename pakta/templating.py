@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 
 from pakta.i18n import LOCALES, get_locale
 from pakta.services.identity import mask_identity
+from pakta.timeutil import local_zone
 
 
 @cache
@@ -32,7 +33,13 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
         "short": "d MMM yyyy HH.mm",
         "time": "HH.mm",
     }
-    return format_datetime(value, patterns.get(style, style))
+    pattern = patterns.get(style, style)
+    if "zzz" in pattern:
+        # The zone's own abbreviation (WIB, WITA, WIT) in every language, where CLDR
+        # would print "+0700" in English.
+        abbreviation = value.astimezone(local_zone()).tzname() or ""
+        pattern = pattern.replace("zzz", "'" + abbreviation.replace("'", "''") + "'")
+    return format_datetime(value, pattern)
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,10 @@ So a certificate is rendered and sealed in a read transaction, which then ends, 
 a short write transaction (``BEGIN IMMEDIATE`` on SQLite, which does wait out the busy
 timeout) that first checks nobody stored one meanwhile (a signer downloading theirs, another
 export). PostgreSQL needs none of this, and the unique signature id settles any race.
+
+Spawned workers import the caller's ``__main__`` module again, as ``multiprocessing`` does: a
+script that calls ``export_zip`` must keep its work under ``if __name__ == "__main__":``
+(``pakta``'s own command line and ``bench/certificates.py`` do).
 """
 
 import hashlib

@@ -36,6 +36,13 @@ def signature_data_url() -> str:
 
 
 @pytest.fixture
+def client(client):
+    """These tests read the English messages; the default catalog is Indonesian."""
+    client.post("/bahasa/en")
+    return client
+
+
+@pytest.fixture
 def campaign(session):
     made = campaigns.create_campaign(
         session,
