@@ -7,11 +7,13 @@ user-supplied value can never make the server fetch a URL (SSRF) or read a local
 """
 
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, Request
 
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 __all__ = [
@@ -91,8 +93,23 @@ def safe_url_fetcher(url: str) -> URLFetcherResponse:
     return SafeURLFetcher().fetch(url)
 
 
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread: building it costs about as much as a small PDF.
+
+    Per thread because Pango's font maps are not meant to be shared between threads
+    (a web request and the background certificate worker may render at once).
+    """
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     """The PDF for an HTML document; relative URLs resolve against ``base_url``."""
     base_url = base_url or INTERNAL_BASE_URL
     document = HTML(string=html, base_url=base_url, url_fetcher=SafeURLFetcher(base_url))
-    return document.write_pdf()
+    return document.write_pdf(font_config=_font_config())

@@ -20,6 +20,8 @@ from pakta.asyncutil import call_without_loop
 from pakta.keys.certificate import KeyringError, key_dir, write_private
 
 SEAL_VALIDITY = dt.timedelta(days=3650)
+# Room for the CMS signature: plenty for RSA-4096 with a CA chain of several certificates.
+SIGNATURE_ROOM = 32768
 
 
 def seal_paths(instance_path: str) -> tuple[Path, Path]:
@@ -103,4 +105,7 @@ def seal_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location:
         reason=reason,
         location=location,
     )
-    return call_without_loop(signers.sign_pdf, writer, metadata, signer=signer).getvalue()
+    # Reserving room for the signature up front spares pyHanko a trial signing to measure it.
+    return call_without_loop(
+        signers.sign_pdf, writer, metadata, signer=signer, bytes_reserved=SIGNATURE_ROOM
+    ).getvalue()
