@@ -11,10 +11,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from pakta.asyncutil import call_without_loop
 from pakta.keys.certificate import KeyringError, key_dir, write_private
@@ -80,6 +81,24 @@ def init_self_signed(instance_path: str, organisation: str) -> Path:
     return cert_path
 
 
+class KeptKeySigner(signers.SimpleSigner):
+    """pyHanko parses and checks the RSA key again for every seal (~30 ms); keep it parsed."""
+
+    _parsed_key = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        if self._parsed_key is None:
+            self._parsed_key = serialization.load_der_private_key(
+                self.signing_key.dump(), password=None
+            )
+        return self._parsed_key.sign(
+            data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
+        )
+
+
 def load_signer(
     instance_path: str, pkcs12_path: str | None = None, pkcs12_password: str | None = None
 ) -> signers.SimpleSigner:
@@ -93,7 +112,13 @@ def load_signer(
         signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
     if signer is None:
         raise KeyringError("the seal certificate or its key could not be read")
-    return signer
+    return KeptKeySigner(
+        signing_cert=signer.signing_cert,
+        signing_key=signer.signing_key,
+        cert_registry=signer.cert_registry,
+        signature_mechanism=signer.signature_mechanism,
+        prefer_pss=signer.prefer_pss,
+    )
 
 
 def seal_pdf(pdf: bytes, signer: signers.SimpleSigner, *, reason: str, location: str) -> bytes:
