@@ -249,3 +249,63 @@ def signed(session, units, signing_key):
     )
     session.commit()
     return outcome.signature
+
+
+# -- people who have (and have not) signed, for rollup pages -------------------
+
+
+@pytest.fixture
+def campaign(session):
+    """An open campaign, committed (test modules may define their own)."""
+    from datetime import timedelta
+
+    from pakta.models import utcnow
+    from pakta.services import campaigns
+
+    made = campaigns.create_campaign(
+        session,
+        slug="pilkada-2024",
+        title="Pilkada Serentak 2024",
+        issuing_authority="Pemda",
+        place="Contoh",
+        opens_at=utcnow() - timedelta(days=3),
+        closes_at=utcnow() + timedelta(days=30),
+    )
+    session.commit()
+    return made
+
+
+def add_people(session, unit, count, signed, campaign, prefix, *, email=True):
+    """``count`` active employees in ``unit`` named "<prefix> Pegawai <n>"; the first
+    ``signed`` of them have signed ``campaign``. Commits."""
+    from pakta.models import Employee, EmploymentType, SignatureMethod
+    from pakta.services import signing
+
+    for index in range(count):
+        person = Employee(
+            identity_number=f"{prefix}{index:04d}",
+            name=f"{prefix} Pegawai {index}",
+            position="Pelaksana",
+            employment_type=EmploymentType.PNS,
+            unit=unit,
+            email=f"{prefix.lower()}{index}@contoh.go.id" if email else None,
+        )
+        session.add(person)
+        session.flush()
+        if index < signed:
+            signing.record_signature(
+                session,
+                campaign=campaign,
+                employee=person,
+                method=SignatureMethod.KIOSK,
+                evidence=signing.Evidence(acknowledged_points=[1, 2, 3, 4]),
+            )
+    session.commit()
+
+
+@pytest.fixture
+def staffed(session, units, campaign):
+    """DINKES-P2P: 3 of 4 signed; DISDIK: 1 of 5 signed."""
+    add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
+    add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
+    return units

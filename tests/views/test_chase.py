@@ -1,64 +1,17 @@
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pypdfium2
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from pakta.models import AuditEvent, Employee, EmploymentType, Reminder, SignatureMethod, utcnow
-from pakta.services import campaigns, links, signing
+from pakta.models import AuditEvent, Employee, Reminder
+from pakta.services import links
 from tests.services.test_reminders import smtp_server  # noqa: F401 (a fixture)
 
 BASE_URL = "http://127.0.0.1:5000"  # the app's default PAKTA_BASE_URL
-
-
-@pytest.fixture
-def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemda",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=3),
-        closes_at=utcnow() + timedelta(days=30),
-    )
-    session.commit()
-    return made
-
-
-def add_people(session, unit, count, signed, campaign, prefix, *, email=True):
-    for index in range(count):
-        person = Employee(
-            identity_number=f"{prefix}{index:04d}",
-            name=f"{prefix} Pegawai {index}",
-            position="Pelaksana",
-            employment_type=EmploymentType.PNS,
-            unit=unit,
-            email=f"{prefix.lower()}{index}@contoh.go.id" if email else None,
-        )
-        session.add(person)
-        session.flush()
-        if index < signed:
-            signing.record_signature(
-                session,
-                campaign=campaign,
-                employee=person,
-                method=SignatureMethod.KIOSK,
-                evidence=signing.Evidence(acknowledged_points=[1, 2, 3, 4]),
-            )
-    session.commit()
-
-
-@pytest.fixture
-def staffed(session, units, campaign):
-    """DINKES-P2P: 3 of 4 signed; DISDIK: 1 of 5 signed."""
-    add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
-    add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
-    return units
 
 
 @pytest.fixture

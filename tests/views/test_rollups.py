@@ -1,54 +1,9 @@
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import event
 
 from pakta.db import database
-from pakta.models import Employee, EmploymentType, SignatureMethod, Unit, utcnow
-from pakta.services import campaigns, signing
-
-
-@pytest.fixture
-def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemda",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=3),
-        closes_at=utcnow() + timedelta(days=30),
-    )
-    session.commit()
-    return made
-
-
-def add_people(session, unit, count, signed, campaign, prefix):
-    for index in range(count):
-        person = Employee(
-            identity_number=f"{prefix}{index:04d}",
-            name=f"{prefix} Pegawai {index}",
-            employment_type=EmploymentType.NON_ASN,
-            unit=unit,
-        )
-        session.add(person)
-        session.flush()
-        if index < signed:
-            signing.record_signature(
-                session,
-                campaign=campaign,
-                employee=person,
-                method=SignatureMethod.KIOSK,
-                evidence=signing.Evidence(acknowledged_points=[1, 2, 3, 4]),
-            )
-    session.commit()
-
-
-@pytest.fixture
-def staffed(session, units, campaign):
-    add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
-    add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
-    return units
+from pakta.models import Unit
+from tests.conftest import add_people
 
 
 def test_an_admin_sees_every_unit_with_rolled_up_rates(client, auth, admin_user, staffed):
