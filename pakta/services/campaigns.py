@@ -249,3 +249,10 @@ def current_campaign(session: Session, at: datetime | None = None) -> Campaign |
         select(Campaign).where(Campaign.opens_at > at).order_by(Campaign.opens_at)
     )
     return upcoming or session.scalar(select(Campaign).order_by(Campaign.closes_at.desc()))
+
+
+def open_campaign(session: Session, at: datetime | None = None) -> Campaign | None:
+    """The current campaign if it is open for signing now, else None."""
+    at = at or utcnow()
+    campaign = current_campaign(session, at)
+    return campaign if campaign is not None and campaign.is_open(at) else None

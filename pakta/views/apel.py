@@ -58,13 +58,6 @@ def no_store(response):
 # -- the operator's side -----------------------------------------------------------------
 
 
-def _open_campaign():
-    campaign = campaigns.current_campaign(get_session())
-    if campaign is None or not campaign.is_open(utcnow()):
-        return None
-    return campaign
-
-
 def _scope() -> set[int] | None:
     return units.visible_unit_ids(get_session(), current_user)
 
@@ -88,7 +81,7 @@ def _unit_choices(scope: set[int] | None) -> list[tuple[int, str]]:
 def index():
     db = get_session()
     scope = _scope()
-    campaign = _open_campaign()
+    campaign = campaigns.open_campaign(get_session())
     form = ApelOpenForm()
     form.unit.choices = _unit_choices(scope)
     if current_user.unit_id is not None and not form.is_submitted():

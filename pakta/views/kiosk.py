@@ -70,7 +70,9 @@ def start():
     if form.validate_on_submit():
         session[KIOSK_SESSION_KEY] = True
         return redirect(url_for("kiosk.search"))
-    return render_template("kiosk/start.html", form=form, campaign=_open_campaign())
+    return render_template(
+        "kiosk/start.html", form=form, campaign=campaigns.open_campaign(get_session())
+    )
 
 
 @bp.route("/keluar", methods=["GET", "POST"])
@@ -93,13 +95,6 @@ def no_store(response):
     return response
 
 
-def _open_campaign():
-    campaign = campaigns.current_campaign(get_session())
-    if campaign is None or not campaign.is_open(utcnow()):
-        return None
-    return campaign
-
-
 def _signer_or_404(employee_id: int) -> Employee:
     db = get_session()
     employee = db.get(Employee, employee_id)
@@ -112,7 +107,7 @@ def _signer_or_404(employee_id: int) -> Employee:
 @bp.get("/")
 def search():
     db = get_session()
-    campaign = _open_campaign()
+    campaign = campaigns.open_campaign(get_session())
     form = KioskSearchForm(request.args)
     results = []
     if campaign is not None and form.validate() and form.q.data:
@@ -140,7 +135,7 @@ def search():
 @bp.route("/tanda-tangan/<int:employee_id>", methods=["GET", "POST"])
 def sign(employee_id: int):
     db = get_session()
-    campaign = _open_campaign()
+    campaign = campaigns.open_campaign(get_session())
     employee = _signer_or_404(employee_id)
     if campaign is None:
         return redirect(url_for("kiosk.search"))

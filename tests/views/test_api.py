@@ -9,25 +9,10 @@ from sqlalchemy import select
 from pakta import create_app
 from pakta.db import database
 from pakta.models import ApiToken, Employee, EmploymentType, SignatureMethod, utcnow
-from pakta.services import api_tokens, campaigns, signing
+from pakta.services import api_tokens, signing
 from tests.conftest import IsolatedClient
 
 PNS, PPPK, NON_ASN = EmploymentType.PNS, EmploymentType.PPPK, EmploymentType.NON_ASN
-
-
-@pytest.fixture
-def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemda",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=3),
-        closes_at=utcnow() + timedelta(days=30),
-    )
-    session.commit()
-    return made
 
 
 def add_people(session, campaign, unit, people):
