@@ -47,6 +47,9 @@ def register_config(app: Flask, config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from pakta import auth, db, i18n, security, templating
 
+    # Imported for its session listeners, which keep the rollup tallies current.
+    from pakta.services import tallies  # noqa: F401
+
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

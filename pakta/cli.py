@@ -20,7 +20,7 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from pakta.commands import certificates, tokens
+    from pakta.commands import certificates, rollups, tokens
     from pakta.commands.worker import worker_command
 
     for group in (db_group, users_group, campaign_group, roster_group, links_group):
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates.certificates_group)
     app.cli.add_command(certificates.verify_command)
     app.cli.add_command(tokens.tokens_group)
+    app.cli.add_command(rollups.rollups_group)
     app.cli.add_command(worker_command)
 
 

@@ -17,6 +17,7 @@ from pakta.models.org import Employee, EmploymentType, Unit
 from pakta.models.reminder import Reminder
 from pakta.models.roster import RosterUpload
 from pakta.models.signature import Signature, SignatureMethod
+from pakta.models.tally import UnitTally
 from pakta.models.user import Role, User
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "SigningKey",
     "SigningLink",
     "Unit",
+    "UnitTally",
     "User",
     "VerificationAttempt",
     "utcnow",

@@ -19,8 +19,10 @@ Inactive employees never count in a roster; their signatures count only in the
 history view. Operator scoping is applied inside the queries: employee and
 signature rows outside the visible units are never read.
 
-Every function issues a fixed number of grouped queries, whatever the number of
-units or employees; the unit tree itself (hundreds of rows) is rolled up in Python.
+Every function issues a fixed number of queries, whatever the number of units or
+employees. The per-unit counts come from the running tallies (``services.tallies``,
+kept current with every signature and roster change), so the whole-tree rollup
+reads a few hundred small rows; the unit tree itself is rolled up in Python.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, String, and_, func, select, type_coerce
+from sqlalchemy import Integer, Select, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from pakta.models import Campaign, Employee, EmploymentType, Signature, Unit, utcnow
+from pakta.services import tallies
 
 EMPLOYMENT_TYPES: tuple[str, ...] = tuple(kind.value for kind in EmploymentType)
 
@@ -172,7 +175,7 @@ def _tree_order(
     return ordered
 
 
-# -- grouped counts -----------------------------------------------------------------------
+# -- the counts --------------------------------------------------------------------------
 
 # (unit id, employment type) -> number of people
 _Grouped = dict[tuple[int, str], int]
@@ -182,50 +185,11 @@ def _type_key(value: EmploymentType | str) -> str:
     return value.value if isinstance(value, EmploymentType) else str(value)
 
 
-# The type as the plain string it is stored as: grouped rows skip the Enum lookup.
-_TYPE = type_coerce(Employee.employment_type, String)
-
-
 def _active_in(unit_ids: set[int] | None):
     """The roster condition: active employees, in the given units when any are given."""
     if unit_ids is None:
         return Employee.active
     return and_(Employee.active, Employee.unit_id.in_(unit_ids))
-
-
-def _roster_counts(
-    session: Session, campaign_id: int, unit_ids: set[int] | None, *, with_signed: bool
-) -> tuple[_Grouped, _Grouped]:
-    """Active roster per (current unit, type), and optionally how many of them signed."""
-    columns = [Employee.unit_id, _TYPE, func.count()]
-    stmt = select(*columns)
-    if with_signed:
-        stmt = select(*columns, func.count(Signature.employee_id)).outerjoin(
-            Signature,
-            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
-        )
-    stmt = stmt.where(_active_in(unit_ids)).group_by(Employee.unit_id, _TYPE)
-    roster: _Grouped = {}
-    signed: _Grouped = {}
-    for row in session.execute(stmt):
-        key = (row[0], _type_key(row[1]))
-        roster[key] = row[2]
-        if with_signed:
-            signed[key] = row[3]
-    return roster, signed
-
-
-def _history_signed(session: Session, campaign_id: int, unit_ids: set[int] | None) -> _Grouped:
-    """Signatures per (unit at signing, signer's current type), inactive signers included."""
-    stmt = (
-        select(Signature.unit_id, _TYPE, func.count())
-        .join(Employee, Employee.id == Signature.employee_id)
-        .where(Signature.campaign_id == campaign_id)
-        .group_by(Signature.unit_id, _TYPE)
-    )
-    if unit_ids is not None:
-        stmt = stmt.where(Signature.unit_id.in_(unit_ids))
-    return {(row[0], _type_key(row[1])): row[2] for row in session.execute(stmt)}
 
 
 def unit_rollups(
@@ -243,7 +207,7 @@ def unit_rollups(
     restricted to them. See the module docstring for the two views.
 
     ``own`` counts the people directly in a unit, ``total`` and ``by_type`` add
-    every sub-unit. Two queries for the roster view, three for history.
+    every sub-unit. Two queries: the unit tree and the campaign's tallies.
     """
     view = View(view)
     nodes, children = _load_tree(session)
@@ -256,11 +220,12 @@ def unit_rollups(
     if not visible:
         return []
 
+    counted = tallies.read(session, campaign_id, unit_filter)
+    roster: _Grouped = {key: tally.roster for key, tally in counted.items()}
     if view is View.ROSTER:
-        roster, signed = _roster_counts(session, campaign_id, unit_filter, with_signed=True)
+        signed: _Grouped = {key: tally.signed for key, tally in counted.items()}
     else:
-        roster, _ = _roster_counts(session, campaign_id, unit_filter, with_signed=False)
-        signed = _history_signed(session, campaign_id, unit_filter)
+        signed = {key: tally.collected for key, tally in counted.items()}
 
     ordered = _tree_order(visible, nodes, children)
     position = {unit_id: n for n, (unit_id, _depth) in enumerate(ordered)}

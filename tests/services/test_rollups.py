@@ -160,19 +160,21 @@ def test_an_operator_scope_leaves_out_other_branches_even_with_its_parent_outsid
 def test_the_scope_is_applied_in_the_queries_and_their_number_is_fixed(
     app, session, units, campaign, staffed
 ):
+    session.commit()  # the tallies settle on commit: reading them is then all that is left
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
+        if not statement.startswith("SAVEPOINT"):  # the test harness's, not the rollup's
+            statements.append((statement, parameters))
 
     engine = database(app).engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        for view, expected in ((View.ROSTER, 2), (View.HISTORY, 3)):
+        for view, expected in ((View.ROSTER, 2), (View.HISTORY, 2)):
             statements.clear()
             unit_rollups(session, campaign.id, root_unit_ids={units["DINKES"].id}, view=view)
             assert len(statements) == expected
-            data = [(sql, params) for sql, params in statements if "FROM unit" not in sql]
+            data = [(sql, params) for sql, params in statements if "FROM unit_tally" in sql]
             assert data
             scope = {units["DINKES"].id, units["DINKES-P2P"].id}
             for sql, params in data:

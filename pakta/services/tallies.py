@@ -1,0 +1,255 @@
+"""Keeping the rollup tallies (``UnitTally``) equal to what the rows say.
+
+The rollups read one small row per (campaign, unit, employment type) instead of
+grouping the roster against every signature on each dashboard load. Those rows
+are kept current by the session itself, so no writer can forget them:
+
+* a new signature adds one to ``signed`` (in the signer's current unit, when the
+  signer is active) and to ``collected`` (in the unit at signing) when its
+  transaction commits: one upsert, the last statement before COMMIT, so
+  concurrent signers in one unit hold that row's lock only for the commit;
+* anything else that can move a count (an employee added, moved, retyped,
+  deactivated or deleted, a campaign created, signatures bulk-inserted or
+  deleted) marks the session, and the campaign tallies are recounted from the
+  rows in the same transaction (``recount``: a few grouped queries, milliseconds
+  for tens of thousands of employees; roster imports are rare).
+
+Readers call ``settle`` first, so a session sees its own uncommitted changes.
+Writes that bypass the session (raw SQL) are not seen: ``pakta rollups recount``
+rebuilds every tally, and ``--check`` compares them with a fresh count.
+
+On PostgreSQL a recount deletes the campaign's rows first, which waits for the
+signers holding them, and counts after that, so it sees their signatures; a
+signer who upserts meanwhile waits for the recount, finds its fresh row and adds
+to it (the upserts add to ``signed`` and ``collected``, never overwrite them),
+and its signature was not yet visible to the recount: nothing is counted twice
+or lost.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import Insert, and_, delete, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from pakta.models import Campaign, Employee, EmploymentType, Signature, UnitTally
+
+_PENDING = "pakta.tallies.pending_signatures"
+_STALE = "pakta.tallies.stale"
+# Tables whose bulk statements can move any count: the tallies are then recounted.
+_COUNTED_TABLES = frozenset({"employee", "signature", "campaign"})
+# The Employee attributes a tally depends on.
+_COUNTED_ATTRIBUTES = ("unit_id", "active", "employment_type")
+
+
+class Tally(NamedTuple):
+    roster: int
+    signed: int
+    collected: int
+
+
+# (unit id, employment type) -> the unit's own tally
+Tallies = dict[tuple[int, str], Tally]
+
+
+def _type_key(value: EmploymentType | str) -> str:
+    return value.value if isinstance(value, EmploymentType) else str(value)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read(session: Session, campaign_id: int, unit_ids: set[int] | None = None) -> Tallies:
+    """The campaign's tallies, only of ``unit_ids`` when given (one query)."""
+    settle(session)
+    stmt = select(
+        UnitTally.unit_id,
+        UnitTally.employment_type,
+        UnitTally.roster,
+        UnitTally.signed,
+        UnitTally.collected,
+    ).where(UnitTally.campaign_id == campaign_id)
+    if unit_ids is not None:
+        stmt = stmt.where(UnitTally.unit_id.in_(unit_ids))
+    return {(row[0], row[1]): Tally(row[2], row[3], row[4]) for row in session.execute(stmt)}
+
+
+def count_from_rows(session: Session, campaign_id: int) -> Tallies:
+    """The tallies as the roster and signatures say now: the reference ``read`` must equal."""
+    roster_and_signed = (
+        select(Employee.unit_id, Employee.employment_type, func.count(), func.count(Signature.id))
+        .outerjoin(
+            Signature,
+            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
+        )
+        .where(Employee.active)
+        .group_by(Employee.unit_id, Employee.employment_type)
+    )
+    collected = (
+        select(Signature.unit_id, Employee.employment_type, func.count())
+        .join(Employee, Employee.id == Signature.employee_id)
+        .where(Signature.campaign_id == campaign_id)
+        .group_by(Signature.unit_id, Employee.employment_type)
+    )
+    counts: dict[tuple[int, str], list[int]] = {}
+    for unit_id, kind, roster, signed in session.execute(roster_and_signed):
+        counts[(unit_id, _type_key(kind))] = [roster, signed, 0]
+    for unit_id, kind, number in session.execute(collected):
+        counts.setdefault((unit_id, _type_key(kind)), [0, 0, 0])[2] = number
+    return {key: Tally(*values) for key, values in counts.items()}
+
+
+def differences(session: Session, campaign_id: int) -> dict[tuple[int, str], tuple[Tally, Tally]]:
+    """(unit id, type) -> (stored tally, counted tally) wherever the two disagree."""
+    stored, counted = read(session, campaign_id), count_from_rows(session, campaign_id)
+    nothing = Tally(0, 0, 0)
+    return {
+        key: (stored.get(key, nothing), counted.get(key, nothing))
+        for key in stored.keys() | counted.keys()
+        if stored.get(key, nothing) != counted.get(key, nothing)
+    }
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _upsert(session: Session, rows: list[dict], *, set_roster: bool) -> None:
+    """Insert tally rows, or add their signed and collected to the rows already there."""
+    dialect = session.get_bind().dialect.name
+    insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt: Insert = insert_for(UnitTally)
+    added = {
+        "signed": UnitTally.signed + stmt.excluded.signed,
+        "collected": UnitTally.collected + stmt.excluded.collected,
+    }
+    if set_roster:
+        added["roster"] = stmt.excluded.roster
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[UnitTally.campaign_id, UnitTally.unit_id, UnitTally.employment_type],
+        set_=added,
+    )
+    session.execute(stmt, rows)
+
+
+def recount(session: Session, campaign_ids: Iterable[int] | None = None) -> None:
+    """Rebuild the tallies of the given campaigns (all when None) from the rows."""
+    session.info.pop(_STALE, None)
+    if campaign_ids is None:
+        campaign_ids = session.scalars(select(Campaign.id)).all()
+    for campaign_id in campaign_ids:
+        # Delete first: on PostgreSQL this waits for signers holding these rows, so
+        # the count below, a later statement, sees their signatures (module docstring).
+        session.execute(delete(UnitTally).where(UnitTally.campaign_id == campaign_id))
+        rows = [
+            dict(
+                campaign_id=campaign_id,
+                unit_id=unit_id,
+                employment_type=kind,
+                roster=tally.roster,
+                signed=tally.signed,
+                collected=tally.collected,
+            )
+            for (unit_id, kind), tally in count_from_rows(session, campaign_id).items()
+        ]
+        if rows:
+            _upsert(session, rows, set_roster=True)
+
+
+def _count_signatures(session: Session, signatures: list[Signature]) -> None:
+    added: Counter[tuple[int, int, str, str]] = Counter()
+    for signature in signatures:
+        employee = session.get(Employee, signature.employee_id)
+        if employee is None:  # cannot be with the foreign key; recount to be safe
+            session.info[_STALE] = True
+            continue
+        kind = _type_key(employee.employment_type)
+        added[(signature.campaign_id, signature.unit_id, kind, "collected")] += 1
+        if employee.active:
+            added[(signature.campaign_id, employee.unit_id, kind, "signed")] += 1
+    rows: dict[tuple[int, int, str], dict] = {}
+    for (campaign_id, unit_id, kind, column), number in added.items():
+        row = rows.setdefault(
+            (campaign_id, unit_id, kind),
+            dict(
+                campaign_id=campaign_id,
+                unit_id=unit_id,
+                employment_type=kind,
+                roster=0,
+                signed=0,
+                collected=0,
+            ),
+        )
+        row[column] = number
+    if rows:
+        _upsert(session, sorted(rows.values(), key=_row_key), set_roster=False)
+
+
+def _row_key(row: dict) -> tuple:
+    # One order for every writer, so two transactions never lock the same rows crosswise.
+    return (row["campaign_id"], row["unit_id"], row["employment_type"])
+
+
+def settle(session: Session) -> None:
+    """Bring the tallies up to date with everything this session has done so far."""
+    if session.info.get(_PENDING) or session.info.get(_STALE) or session.new or session.dirty:
+        session.flush()
+    # Signatures of a rolled-back savepoint are no longer in the session: they don't count.
+    pending = [
+        signature
+        for signature in session.info.pop(_PENDING, ())
+        if signature in session and inspect(signature).persistent
+    ]
+    if session.info.get(_STALE):
+        recount(session)  # counts the pending signatures too
+    elif pending:
+        _count_signatures(session, pending)
+
+
+# -- noticing changes -----------------------------------------------------------------------
+
+
+def _moves_a_count(instance: object) -> bool:
+    """An employee moved, retyped or (de)activated, or a signature edited (never, normally)."""
+    if isinstance(instance, Employee):
+        state = inspect(instance)
+        return any(state.attrs[name].history.has_changes() for name in _COUNTED_ATTRIBUTES)
+    return isinstance(instance, Signature) and inspect(instance).modified
+
+
+@event.listens_for(Session, "after_flush")
+def _notice_flushed_changes(session: Session, _context) -> None:
+    for instance in session.new:
+        if isinstance(instance, Signature):
+            session.info.setdefault(_PENDING, []).append(instance)
+        elif isinstance(instance, Employee | Campaign):
+            session.info[_STALE] = True
+    for instance in session.deleted:
+        if isinstance(instance, Employee | Signature):
+            session.info[_STALE] = True
+    if any(_moves_a_count(instance) for instance in session.dirty):
+        session.info[_STALE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _notice_bulk_statements(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _COUNTED_TABLES:
+        state.session.info[_STALE] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_before_commit(session: Session) -> None:
+    settle(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_when_done(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_STALE, None)
