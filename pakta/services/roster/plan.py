@@ -1,14 +1,4 @@
-"""Importing a roster of employees and their units from a CSV or XLSX file.
-
-The import runs in three steps so that a person can look before anything changes:
-
-1. ``read_table`` turns the uploaded bytes into rows under canonical column names. Anything
-   wrong with the file as a whole (wrong format, no header, a required column missing) raises
-   ``RosterFileError``, and nothing else is ever raised for any input.
-2. ``plan_import`` compares the rows with the database and says what would change, and which
-   rows are bad and why. It reads, never writes.
-3. ``apply_import`` carries out the good part of a plan with a few bulk statements and flushes;
-   the caller decides whether bad rows block the import, and commits.
+"""Planning a roster import: clean each row, build the unit tree, say what would change.
 
 Rules worth knowing when reading a plan:
 
@@ -26,96 +16,33 @@ Rules worth knowing when reading a plan:
   employees the file does not mention are deactivated, never deleted.
 """
 
-import codecs
-import csv
-import io
-import itertools
 import math
 import re
-import warnings
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pakta import keys
 from pakta.i18n import _l
-from pakta.models import Employee, EmploymentType, Unit, utcnow
+from pakta.models import Employee, EmploymentType, Unit
 from pakta.services.identity import check_identity
-
-__all__ = [
-    "COLUMNS",
-    "MAX_ROWS",
-    "REQUIRED_COLUMNS",
-    "EmployeeCreate",
-    "EmployeeDeactivation",
-    "EmployeeMove",
-    "EmployeeUpdate",
-    "ImportPlan",
-    "ImportResult",
-    "NewUnit",
-    "RosterFileError",
-    "RosterRecord",
-    "RosterTable",
-    "RowProblem",
-    "UnitRename",
-    "UnitReparent",
-    "apply_import",
-    "normalise_header",
-    "plan_import",
-    "read_table",
-]
-
-REQUIRED_COLUMNS = ("nip", "nama", "unit_kode")
-OPTIONAL_COLUMNS = (
-    "jabatan",
-    "unit_nama",
-    "unit_induk",
-    "jenis",
-    "email",
-    "telepon",
-    "kode_verifikasi",
+from pakta.services.roster.files import (
+    _HEADER_SEPARATORS,
+    COLUMNS,
+    Cell,
+    RosterRecord,
+    RosterTable,
+    _shown,
 )
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-MAX_ROWS = 100_000
 MAX_TEXT_LENGTH = 255  # names, positions, unit names, emails
 MAX_UNIT_CODE_LENGTH = 64
-# A title block above the header ("DAFTAR PEGAWAI ...") is common; look this far for the header.
-HEADER_SEARCH_ROWS = 10
-# Refuse workbooks that would unpack to more than this (a 100,000-row roster is far smaller).
-MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
 
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-_HEADER_SEPARATORS = re.compile(r"[\s_\-./]+")
 _UNIT_CODE = re.compile(r"[A-Za-z0-9._-]+")
 _VERIFICATION_CODE = re.compile(r"[A-Za-z0-9]{4,32}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()]+")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
-_SHOWN_LIMIT = 40
-_MARKUP = re.compile(r"\s*<(?:!doctype|html|table|\?xml)", re.IGNORECASE)
-
-_HEADER_ALIASES = {
-    "nip": ("nip", "nip ni pppk", "ni pppk", "no induk", "nomor induk"),
-    "nama": ("nama", "nama lengkap", "nama pegawai"),
-    "unit_kode": ("unit kode", "kode unit", "kode unit kerja", "kode opd"),
-    "unit_nama": ("unit nama", "nama unit", "nama unit kerja", "nama opd"),
-    "unit_induk": ("unit induk", "kode unit induk", "induk"),
-    "jabatan": ("jabatan",),
-    "jenis": ("jenis", "jenis pegawai", "status kepegawaian", "status pegawai"),
-    "email": ("email", "e mail", "surel"),
-    "telepon": ("telepon", "no hp", "hp", "whatsapp", "no wa", "no telepon", "nomor hp"),
-    "kode_verifikasi": ("kode verifikasi", "pin"),
-}
-_ALIASES = {alias: column for column, aliases in _HEADER_ALIASES.items() for alias in aliases}
-# "ID" means the identity number only when no other column does; "Unit Kerja" is the unit code
-# unless another column gives the code, and then it is the unit's name.
-_ID_ALIAS = "id"
-_UNIT_KERJA = "unit kerja"
 
 _EMPLOYMENT_TYPES = {
     "PNS": EmploymentType.PNS,
@@ -129,284 +56,6 @@ _EMPLOYMENT_TYPES = {
     "TKK": EmploymentType.NON_ASN,
     "PTT": EmploymentType.NON_ASN,
 }
-
-Cell = str | int | float | None
-
-
-class RosterFileError(ValueError):
-    """The file as a whole cannot be read as a roster; str() is user-facing."""
-
-
-# -- reading a file ------------------------------------------------------------------------
-
-
-@dataclass
-class RosterRecord:
-    row: int  # as the spreadsheet numbers it: the header is usually row 1
-    values: dict[str, Cell]
-
-
-@dataclass
-class RosterTable:
-    columns: list[str]  # canonical names, in the file's order
-    rows: list[RosterRecord]
-    headers: dict[str, str] = field(default_factory=dict)  # canonical name -> header as written
-    ignored_columns: list[str] = field(default_factory=list)  # headers that mean nothing here
-    header_row: int = 1
-
-
-def normalise_header(text: str) -> str:
-    """``" Kode_Unit-Kerja "`` -> ``"kode unit kerja"``."""
-    return _HEADER_SEPARATORS.sub(" ", text.replace("\ufeff", "").lower()).strip()
-
-
-def read_table(data: bytes, filename: str = "") -> RosterTable:
-    """Read a roster from an XLSX or CSV upload; raises only ``RosterFileError``."""
-    if not data or not data.strip():
-        raise RosterFileError(str(_l("The file is empty.")))
-    if data.startswith(_XLS_MAGIC):
-        raise RosterFileError(
-            str(
-                _l(
-                    "This is an old Excel 97-2003 (.xls) file. Save it as an Excel workbook "
-                    "(.xlsx) or as CSV and upload it again."
-                )
-            )
-        )
-    if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise RosterFileError(_unreadable_workbook())
-    return _read_csv(data)
-
-
-def _unreadable_workbook() -> str:
-    return str(
-        _l(
-            "The file could not be read as an Excel workbook (.xlsx). Save it again as .xlsx "
-            "or as CSV and upload it again."
-        )
-    )
-
-
-def _read_xlsx(data: bytes) -> RosterTable:
-    # Imported here: openpyxl is heavy and only this path needs it.
-    import openpyxl
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise RosterFileError(
-                str(_l("The workbook is too large to read; split it into smaller files."))
-            )
-        # Real workbooks carry features openpyxl warns about and drops; none matter here.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    raise RosterFileError(str(_l("The workbook has no worksheet.")))
-                sheet = workbook.worksheets[0]
-                # Some writers record a wrong used range, which read-only mode would trust.
-                sheet.reset_dimensions()
-                return _table(enumerate(sheet.iter_rows(values_only=True), start=1))
-            finally:
-                workbook.close()
-    except RosterFileError:
-        raise
-    except Exception as error:  # a damaged or hostile file can fail anywhere inside openpyxl
-        raise RosterFileError(_unreadable_workbook()) from error
-
-
-def _read_csv(data: bytes) -> RosterTable:
-    text = _decode(data)
-    if "\x00" in text:
-        raise RosterFileError(
-            str(
-                _l(
-                    "The file is not a spreadsheet: it contains binary data. Upload an .xlsx "
-                    "or .csv file."
-                )
-            )
-        )
-    if _MARKUP.match(text):
-        # Many personnel systems export a web page named .xls; Excel opens it, we cannot.
-        raise RosterFileError(
-            str(
-                _l(
-                    "The file is a web page (HTML or XML), not a spreadsheet, even if its name "
-                    "ends in .xls. Open it in Excel and save it as .xlsx or CSV."
-                )
-            )
-        )
-    text, delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return _table(enumerate(reader, start=1))
-    except csv.Error as error:
-        raise RosterFileError(
-            str(_l("The CSV file could not be read near row {row}; check its quotes.")).format(
-                row=reader.line_num
-            )
-        ) from error
-
-
-def _delimiter(text: str) -> tuple[str, str]:
-    """The delimiter, from the first line that has any (a title line above the header may not).
-
-    Excel in an Indonesian locale separates with semicolons; its "sep=;" first line, which
-    Excel itself hides, is honoured and removed so that row numbers match what Excel shows.
-    """
-    first_line, _, rest = text.partition("\n")
-    directive = first_line.rstrip("\r").lower()
-    if directive in ("sep=,", "sep=;", "sep=\t"):
-        return rest, directive[4]
-    lines = (line for line in text.splitlines() if line.strip())
-    for line in itertools.islice(lines, HEADER_SEARCH_ROWS):
-        counts = {delimiter: line.count(delimiter) for delimiter in (",", ";", "\t")}
-        if any(counts.values()):
-            return text, max(counts, key=counts.__getitem__)  # ties go to the comma
-    return text, ","
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode Text" export: UTF-16 with a BOM, tab-separated.
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
-        return data.decode("latin-1")
-
-
-def _table(rows: Iterable[tuple[int, Sequence[object]]]) -> RosterTable:
-    rows = iter(rows)
-    header = _find_header(rows)
-    header_row, positions, headers, ignored = header
-    records: list[RosterRecord] = []
-    for number, cells in rows:
-        values = {
-            column: _cell(cells[index]) if index < len(cells) else None
-            for index, column in positions
-        }
-        if all(value is None for value in values.values()):
-            continue  # blank, or filled only in columns that mean nothing here
-        if len(records) == MAX_ROWS:
-            raise RosterFileError(
-                str(_l("The file has more than {limit} rows; split it into smaller files.")).format(
-                    limit=MAX_ROWS
-                )
-            )
-        records.append(RosterRecord(number, values))
-    if not records:
-        raise RosterFileError(str(_l("The file has a header row but no data rows.")))
-    return RosterTable(
-        columns=[column for _, column in positions],
-        rows=records,
-        headers=headers,
-        ignored_columns=ignored,
-        header_row=header_row,
-    )
-
-
-def _find_header(
-    rows: Iterator[tuple[int, Sequence[object]]],
-) -> tuple[int, list[tuple[int, str]], dict[str, str], list[str]]:
-    """The first non-blank row, or, if that lacks the required columns, one a little below it."""
-    first_error: RosterFileError | None = None
-    attempts = 0
-    for number, cells in rows:
-        if all(_cell(cell) is None for cell in cells):
-            continue
-        try:
-            positions, headers, ignored = _map_header(cells)
-        except RosterFileError as error:
-            first_error = first_error or error
-            attempts += 1
-            if attempts == HEADER_SEARCH_ROWS:
-                break
-            continue
-        return number, positions, headers, ignored
-    raise first_error or RosterFileError(str(_l("The file is empty.")))
-
-
-def _map_header(cells: Sequence[object]) -> tuple[list[tuple[int, str]], dict[str, str], list[str]]:
-    found: dict[str, tuple[int, str]] = {}
-    id_columns: list[tuple[int, str]] = []
-    unit_kerja: list[tuple[int, str]] = []
-    ignored: list[str] = []
-
-    def claim(column: str, index: int, text: str) -> None:
-        if column in found:
-            raise RosterFileError(
-                str(_l("The columns {first} and {second} both give {column}; keep one.")).format(
-                    first=_shown(found[column][1]), second=_shown(text), column=column
-                )
-            )
-        found[column] = (index, text)
-
-    for index, cell in enumerate(cells):
-        text = "" if cell is None else str(cell).strip()
-        if not text:
-            continue
-        key = normalise_header(text)
-        if key == _ID_ALIAS:
-            id_columns.append((index, text))
-        elif key == _UNIT_KERJA:
-            unit_kerja.append((index, text))
-        elif key in _ALIASES:
-            claim(_ALIASES[key], index, text)
-        else:
-            ignored.append(text)
-    nip_found = "nip" in found
-    for index, text in id_columns:
-        if nip_found:
-            ignored.append(text)
-        else:
-            claim("nip", index, text)
-    for index, text in unit_kerja:
-        claim("unit_nama" if "unit_kode" in found else "unit_kode", index, text)
-
-    missing = [column for column in REQUIRED_COLUMNS if column not in found]
-    if missing:
-        shown_headers = [_shown(str(cell).strip()) for cell in cells if _cell(cell) is not None]
-        raise RosterFileError(
-            str(
-                _l(
-                    "The header row lacks the required columns {missing}. A roster needs the "
-                    "columns nip (or id), nama and unit_kode; found: {found}."
-                )
-            ).format(missing=", ".join(missing), found=", ".join(shown_headers[:20]) or "-")
-        )
-    positions = sorted((index, column) for column, (index, _) in found.items())
-    headers = {column: text for column, (_, text) in found.items()}
-    return positions, headers, ignored
-
-
-def _cell(value: object) -> Cell:
-    """A spreadsheet cell as text or a number; blank becomes None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, datetime | date | time | timedelta):
-        return value.isoformat() if not isinstance(value, timedelta) else str(value)
-    return str(value)
-
-
-# -- planning ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -815,12 +464,6 @@ def _looks_like_email(text: str) -> bool:
     return bool(local) and "." in domain.strip(".") and ".." not in domain
 
 
-def _shown(text: str) -> str:
-    # Echoed input must stay printable and short whatever the cell held.
-    shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in text[:_SHOWN_LIMIT])
-    return shown + ("…" if len(text) > _SHOWN_LIMIT else "")
-
-
 class _UnitTree:
     """The unit tree as the file would leave it, built row by row.
 
@@ -1005,85 +648,3 @@ def _update(
         old, new = changes["employment_type"]
         changes["employment_type"] = (str(old), str(new))
     return EmployeeUpdate(row.row, stored.id, stored.identity_number, row.name, changes, values)
-
-
-# -- applying ------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0  # includes the moved and the reactivated
-    moved: int = 0
-    reactivated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
-    units_created: int = 0
-    units_renamed: int = 0
-    units_reparented: int = 0
-    skipped_rows: int = 0
-
-    def as_details(self) -> dict[str, int]:
-        return asdict(self)
-
-
-def apply_import(session: Session, plan: ImportPlan) -> ImportResult:
-    """Carry out the good rows of ``plan``; flushes, never commits.
-
-    Employees are written with bulk statements (one INSERT and a few UPDATE batches), so
-    ``Employee`` objects already in the session are expired afterwards to be read again.
-    """
-    result = ImportResult(
-        created=len(plan.creates),
-        updated=len(plan.updates),
-        moved=len(plan.moves),
-        reactivated=len(plan.reactivations),
-        unchanged=plan.unchanged,
-        deactivated=len(plan.deactivations),
-        units_created=len(plan.new_units),
-        units_renamed=len(plan.unit_renames),
-        units_reparented=len(plan.unit_reparents),
-        skipped_rows=len(plan.bad_rows),
-    )
-    if not plan.has_changes:
-        return result
-
-    now = utcnow()
-    units = {unit.code.upper(): unit for unit in session.scalars(select(Unit))}
-    for new in plan.new_units:  # parents come first
-        parent = units[new.parent_code.upper()] if new.parent_code is not None else None
-        unit = Unit(code=new.code, name=new.name, parent=parent, created_at=now)
-        session.add(unit)
-        units[new.code.upper()] = unit
-    for rename in plan.unit_renames:
-        units[rename.code.upper()].name = rename.new_name
-    for reparent in plan.unit_reparents:
-        new_parent = reparent.new_parent_code
-        units[reparent.code.upper()].parent = units[new_parent.upper()] if new_parent else None
-    session.flush()
-
-    def row_values(values: dict) -> dict:
-        values = dict(values)
-        if "unit" in values:
-            values["unit_id"] = units[values.pop("unit")].id
-        values["updated_at"] = now
-        return values
-
-    if plan.creates:
-        session.execute(
-            insert(Employee),
-            [row_values(create.values) | {"created_at": now} for create in plan.creates],
-        )
-    updates = [row_values(change.values) | {"id": change.employee_id} for change in plan.updates]
-    updates += [
-        {"id": gone.employee_id, "active": False, "updated_at": now} for gone in plan.deactivations
-    ]
-    # Rows that set the same columns go in one executemany batch.
-    updates.sort(key=lambda values: sorted(values))
-    for _, batch in itertools.groupby(updates, key=lambda values: sorted(values)):
-        session.execute(update(Employee), list(batch))
-    session.flush()
-    for instance in list(session.identity_map.values()):
-        if isinstance(instance, Employee):
-            session.expire(instance)
-    return result
