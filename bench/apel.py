@@ -2,8 +2,12 @@
 
     .venv/bin/python bench/apel.py [--concurrency 50] [--duration 20] [--rounds 4] [--warmup 3]
                                    [--think 0] [--workers 4] [--worker-class sync] [--threads 1]
-                                   [--certificates thread|redis] [--rq-workers 1] [--rq-no-fork]
+                                   [--certificates redis|thread] [--rq-workers 0]
+                                   [--render-after CORES] [--rq-no-fork]
                                    [--employees 8000] [--profile 40] [--postgresql-url URL]
+
+The defaults model one web node of the production deployment: gunicorn, PostgreSQL and Redis,
+with the certificates rendered by RQ workers (``pakta worker``) that may run on other machines.
 
 What it does, in one run:
 
@@ -14,9 +18,22 @@ What it does, in one run:
    keys (``pakta keys init``). The database is dropped at the end, also after an error.
 2. Starts the app under gunicorn (``bench.apel_wsgi:app``: the real app with rate limits off,
    plus a bare ``POST /_bench/insert`` route) on a free port of 127.0.0.1. Certificates are
-   issued as the app does it: by a job thread in each gunicorn worker (the default without
-   Redis), or with ``--certificates redis`` by --rq-workers RQ workers on a private
-   redis-server (0: the jobs stay queued, as if another node rendered them).
+   issued as the app does it; where they are rendered is printed at the start and end:
+
+   * default, ``--certificates redis --rq-workers 0``: the done page queues a job on a
+     private redis-server, and nothing renders on this machine during the rounds (the
+     rendering nodes of production are other machines), so the signing figures carry none
+     of the rendering. After the last round, --render-after (default: one per core) RQ
+     workers render the whole queue here; the time and CPU they take are printed, with the
+     rendering cores it takes to keep pace with the signing, and the run checks that every
+     signature got its certificate.
+   * ``--rq-workers N``: N RQ workers render on this machine DURING the rounds, sharing the
+     cores with gunicorn and PostgreSQL (one node doing everything).
+   * ``--certificates thread``: the embedded default without Redis, a job thread in each
+     gunicorn worker renders DURING the rounds, on the same cores.
+
+   In the last two, each signing round is followed by a wait for its certificates, so that
+   their rendering does not slow the baseline's round.
 3. Signing: --concurrency virtual signers, each a thread with its own connection and cookie
    jar, loop without think time: take an unused link, GET ``/s/<token>`` (the form, its CSRF
    token and session cookie), POST the form (all points ticked, a drawn 600x200 PNG as a
@@ -27,13 +44,15 @@ What it does, in one run:
 4. Baseline, same server, database, workers and concurrency: ``POST /_bench/insert`` (one row
    inserted and committed) in a loop. After a warm-up of each, the two take turns for
    --rounds rounds (--duration seconds measured for each in all), so that whatever else runs
-   on the machine slows both alike; before each baseline round the certificates of the
-   signing round are waited for, so that their rendering does not slow the baseline.
+   on the machine slows both alike.
 5. Checks in the database that every acknowledged signature (every 303, warm-up included) is
-   stored exactly once, with the certificate number the signer was shown.
+   stored exactly once, with the certificate number the signer was shown, and that every
+   signature has its certificate (unless --render-after 0 left them queued).
 6. With --profile N (default 40; 0 skips), signs N more in this process with Flask's test
    client (no gunicorn, no HTTP, nothing else of the bench running): service time and SQL of
-   each of the three requests, the certificate job's time, and cProfile's top functions.
+   each of the three requests, the certificate job's time (run in this thread as an RQ
+   worker runs it, or in the job thread with --certificates thread), and cProfile's top
+   functions.
 
 Targets (issue 6): signatures/s at least 0.25x the bare insert's requests/s, POST p95 under
 250 ms at 50 concurrent signers, no errors, acknowledged == stored. The load generator runs
@@ -56,6 +75,7 @@ import pstats
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -379,6 +399,35 @@ def start_rq_workers(count: int, no_fork: bool, env: dict, log: Path) -> list[su
     return workers
 
 
+def where_rendered(args) -> str:
+    """Where the certificates of the signatures are rendered in this run, in words."""
+    fork = " --no-fork" if args.rq_no_fork else ""
+    if args.certificates == "thread":
+        return (
+            "the embedded default (no PAKTA_REDIS_URL): a job thread in each gunicorn worker "
+            "renders them DURING the signing rounds, on the same cores as the signing; the "
+            "baseline rounds wait until they are done"
+        )
+    if args.rq_workers:
+        return (
+            f"RQ on a private Redis, {args.rq_workers} `pakta worker{fork}` process(es) on "
+            "THIS machine rendering DURING the signing rounds, on the same cores as the "
+            "signing; the baseline rounds wait until they are done"
+        )
+    after = (
+        f"after the last round, {args.render_after} `pakta worker{fork}` process(es) on this "
+        "machine render the queue, and the check waits for every certificate"
+        if args.render_after
+        else "nothing renders them here (--render-after 0), and they are not checked"
+    )
+    return (
+        "as in production (gunicorn, PostgreSQL and Redis, with the RQ workers that render "
+        "on other machines): the done page queues a job on a private Redis, and no worker "
+        "runs on this machine during the rounds, so the signing figures carry no rendering; "
+        + after
+    )
+
+
 def log_tail(log: Path, lines: int = 30) -> str:
     try:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
@@ -486,6 +535,47 @@ class CpuSnapshot:
         used["other"] = max(0.0, busy - sum(used.values()))
         used["wall"] = self.at - before.at
         return used
+
+
+@dataclass
+class Rendering:
+    """The certificates rendered after the signing rounds by RQ workers on this machine."""
+
+    workers: int
+    no_fork: bool
+    certificates: int
+    seconds: float
+    cpu: float  # CPU seconds of the workers (and their work horses), start-up included
+
+    def describe(self, signatures_per_s: float) -> str:
+        per_s = self.certificates / self.seconds if self.seconds else 0.0
+        cpu_each = self.cpu / self.certificates if self.certificates else float("nan")
+        how = (
+            "running each job in the worker process (--rq-no-fork)"
+            if self.no_fork
+            else "forking a work horse for each job, as `pakta worker` does by default"
+        )
+        return (
+            f"rendered after the signing rounds by {self.workers} RQ worker(s) on this machine "
+            f"(standing in for the rendering nodes), {how}: {self.certificates} in "
+            f"{self.seconds:.1f} s ({per_s:.1f}/s, {cpu_each * 1000:.0f} ms CPU each, the "
+            f"workers' start-up included); keeping pace with {signatures_per_s:.1f} "
+            f"signatures/s takes about {signatures_per_s * cpu_each:.1f} cores of rendering"
+        )
+
+
+def render_after(env: dict, log: Path, backends: Backends, args) -> Rendering:
+    """Start --render-after RQ workers and wait until every signature has its certificate."""
+    _signatures, before = backends.counts()
+    workers = start_rq_workers(args.render_after, args.rq_no_fork, env, log)
+    try:
+        seconds = backends.wait_for_certificates(args.render_timeout)
+        cpu = sum(_cpu_seconds(worker.pid, children=True) for worker in workers)
+    finally:
+        for worker in workers:
+            stop_process(worker)
+    _signatures, after = backends.counts()
+    return Rendering(args.render_after, args.rq_no_fork, after - before, seconds, cpu)
 
 
 # -- the virtual signers ------------------------------------------------------------------
@@ -667,6 +757,10 @@ def drive(
     return merged
 
 
+def yesno(value: bool) -> str:
+    return "yes" if value else "NO"
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -845,19 +939,28 @@ class SqlTimer:
 REQUESTS = {"form": "GET  /s/<token> (the form)", "post": "POST /s/<token>", "done": "GET  the 303"}
 
 
-def profile(url: str, secret: str, instance: str, tokens: list[str], png_url: str) -> None:
-    """Service times, SQL and cProfile of the three requests of a signature, and of the job."""
-    from pakta import jobs
+def profile(
+    url: str, secret: str, instance: str, tokens: list[str], png_url: str, redis_url: str | None
+) -> None:
+    """Service times, SQL and cProfile of the three requests of a signature, and of the job.
 
-    app = create_app(
-        {
-            "ENV": "development",
-            "DATABASE_URL": url,
-            "SECRET_KEY": secret,
-            "INSTANCE_PATH": instance,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    With ``redis_url`` (the bench's default), the done page enqueues on that Redis as in the
+    run, and the certificate is then issued here, in this thread, as an RQ worker would run
+    the job; without it, the done page hands it to this process's job thread.
+    """
+    from pakta import jobs
+    from pakta.services import certificate_jobs
+
+    config = {
+        "ENV": "development",
+        "DATABASE_URL": url,
+        "SECRET_KEY": secret,
+        "INSTANCE_PATH": instance,
+        "RATELIMIT_ENABLED": False,
+    }
+    if redis_url:
+        config["REDIS_URL"] = redis_url
+    app = create_app(config)
     sql = SqlTimer(app)
     profilers = {kind: cProfile.Profile() for kind in REQUESTS}
     times: dict[str, list[float]] = {kind: [] for kind in [*REQUESTS, "job"]}
@@ -902,10 +1005,17 @@ def profile(url: str, secret: str, instance: str, tokens: list[str], png_url: st
         if response.status_code != 303:
             raise RuntimeError(f"profile: POST answered {response.status_code}")
         call(client, "done", profiled, path)
-        # The done page asked for the certificate in this process's job thread: wait for it
-        # here, so that rendering never overlaps the next request's timing.
+        # Issue the certificate before the next signer, so that rendering never overlaps a
+        # request's timing: the job the done page queued on Redis, run here as a worker runs
+        # it, or the one it handed to this process's job thread.
+        if redis_url:
+            with app.app_context():
+                signature_id = links.open_link(get_session(), token).signature.id
         started, cpu_started = time.perf_counter(), time.process_time()
-        jobs.wait_for_pending(timeout=120)
+        if redis_url:
+            certificate_jobs.issue_certificate(app, signature_id)
+        else:
+            jobs.wait_for_pending(timeout=120)
         if not profiled:
             times["job"].append((time.perf_counter() - started) * 1000)
             # This thread only waits meanwhile: the process's CPU is the job thread's.
@@ -922,8 +1032,9 @@ def profile(url: str, secret: str, instance: str, tokens: list[str], png_url: st
             f"{statistics.median(cpu_times[kind]):5.1f} ms CPU in Python; "
             f"{statistics.median(statements[kind]):.0f} SQL statements"
         )
+    where = "as an RQ worker runs it" if redis_url else "in the job thread the 303's page asked"
     print(
-        f"  certificate job (render + seal + store, in the job thread the 303's page asked): "
+        f"  certificate job (render + seal + store, {where}): "
         f"median {statistics.median(times['job']):6.1f} ms, "
         f"{statistics.median(job_cpu):5.1f} ms CPU"
     )
@@ -951,6 +1062,19 @@ def profile(url: str, secret: str, instance: str, tokens: list[str], png_url: st
 
 
 def run(url: str, args) -> dict:
+    """The whole bench on the temporary database ``url``; Redis (if asked for) lives as long."""
+    with tempfile.TemporaryDirectory(prefix="pakta-apel-redis-") as directory:
+        redis_process, redis_url = None, None
+        if args.certificates == "redis":
+            redis_process, redis_url = start_redis(directory)
+        try:
+            return measure(url, args, redis_url)
+        finally:
+            if redis_process is not None:
+                stop_process(redis_process)
+
+
+def measure(url: str, args, redis_url: str | None) -> dict:
     secret = secrets.token_urlsafe(36)  # 48 characters
     png_url = signature_data_url()
     with tempfile.TemporaryDirectory(prefix="pakta-apel-") as instance:
@@ -966,12 +1090,10 @@ def run(url: str, args) -> dict:
             f"loaded in {time.monotonic() - started:.1f} s"
         )
         log = Path(instance) / "gunicorn.log"
-        redis_process, redis_url = None, None
         server = None
+        rendering = None
         backends = Backends(url)
         try:
-            if args.certificates == "redis":
-                redis_process, redis_url = start_redis(instance)
             port = free_port()
             env = app_environment(url, secret, instance, port, redis_url)
             server = start_server(env, port, args, log)
@@ -982,17 +1104,7 @@ def run(url: str, args) -> dict:
                 f"--threads {args.threads} on {HOST}:{server.port}; app pool: SQLAlchemy "
                 "pool_size=10, max_overflow=10 per worker"
             )
-            if redis_url:
-                print(
-                    f"Certificates: RQ on a private Redis, {args.rq_workers} `pakta worker"
-                    f"{' --no-fork' if args.rq_no_fork else ''}` process(es) on this machine"
-                    + ("" if args.rq_workers else ": left queued (rendered elsewhere or later)")
-                )
-            else:
-                print(
-                    "Certificates: the embedded default, one job thread in each gunicorn worker "
-                    "(no PAKTA_REDIS_URL)"
-                )
+            print(f"Certificates: {where_rendered(args)}")
             print(
                 f"Machine: {os.cpu_count()} cores shared by gunicorn, PostgreSQL, this load "
                 f"generator ({args.concurrency} threads, http.client) and whatever else runs "
@@ -1009,13 +1121,14 @@ def run(url: str, args) -> dict:
             if args.drain:
                 backends.wait_for_certificates(args.drain_timeout)
             signatures_total, certificates_total = backends.counts()
+            if not args.drain and args.render_after:
+                rendering = render_after(env, log, backends, args)
+                signatures_total, certificates_total = backends.counts()
         finally:
             if server is not None:
                 stop_server(server)
                 for worker in server.rq_workers:
                     stop_process(worker)
-            if redis_process is not None:
-                stop_process(redis_process)
             backends.dispose()
         flows = signing.flows
         print("\nSigning (GET the form, POST it, follow the 303):")
@@ -1030,7 +1143,10 @@ def run(url: str, args) -> dict:
         print(f"  whole flow, 3 requests:   {describe([f.flow_ms for f in flows])}")
         print(cpu_line(signing.used, signing.count, "signature (3 requests)"))
         issued = f"  certificates: {certificates_total} of {signatures_total} signatures issued"
-        if args.drain:
+        certified = certificates_total >= signatures_total
+        if rendering is not None:
+            print(f"{issued}; {rendering.describe(signing.per_s)}")
+        elif args.drain:
             with_certificates = signing.count / (signing.seconds + signing.drained)
             print(
                 f"{issued} at the end; waiting for them after the signing rounds took "
@@ -1038,7 +1154,8 @@ def run(url: str, args) -> dict:
                 f"{with_certificates:.1f}/s"
             )
         else:
-            print(f"{issued} (left queued, not waited for)")
+            certified = None
+            print(f"{issued} (left queued: --render-after 0, not checked)")
         print("\nBare insert (POST /_bench/insert, one row, committed):")
         print(
             f"  requests:                 {baseline.count} in {baseline.seconds:.0f} s "
@@ -1068,7 +1185,7 @@ def run(url: str, args) -> dict:
             f"{check['stored_unacknowledged']}"
         )
         if spare:
-            profile(url, secret, instance, spare, png_url)
+            profile(url, secret, instance, spare, png_url, redis_url)
 
     per_s, bare_per_s = signing.per_s, baseline.per_s
     ratio = per_s / bare_per_s if bare_per_s else 0.0
@@ -1081,7 +1198,8 @@ def run(url: str, args) -> dict:
         f"\nSignatures/s {per_s:.1f} vs bare insert {bare_per_s:.1f}/s: ratio {ratio:.3f} "
         f"(target >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'}); POST p95 {p95:.0f} ms "
         f"(target < 250 ms: {'met' if p95 < 250 else 'NOT met'}); errors {len(errors)}; "
-        f"every acknowledged signature stored once: {'yes' if ok else 'NO'}"
+        f"every acknowledged signature stored once: {'yes' if ok else 'NO'}; every signature "
+        f"got its certificate: {'not checked' if certified is None else yesno(certified)}"
     )
     print(
         f"Capacity: one such node (gunicorn, PostgreSQL and the load on {os.cpu_count()} cores) "
@@ -1093,6 +1211,12 @@ def run(url: str, args) -> dict:
             else "."
         )
     )
+    if not args.drain:
+        print(
+            "  Its certificates were not rendered on this node during the run: the rendering "
+            "nodes (RQ workers elsewhere) need the cores printed above to keep pace, or the "
+            "certificates follow later."
+        )
     return {
         "signatures_per_s": round(per_s, 1),
         "bare_insert_per_s": round(bare_per_s, 1),
@@ -1141,11 +1265,30 @@ def main() -> None:
     parser.add_argument(
         "--certificates",
         choices=["thread", "redis"],
-        default="thread",
-        help="certificate jobs: in-process threads (no Redis), or RQ on a private Redis",
+        default="redis",
+        help="certificate jobs: RQ on a private Redis (default, as in production), or the "
+        "embedded default's job thread in each gunicorn worker (no Redis)",
     )
     parser.add_argument(
-        "--rq-workers", type=int, default=1, help="with --certificates redis: RQ workers (0: none)"
+        "--rq-workers",
+        type=int,
+        default=0,
+        help="with --certificates redis: RQ workers on this machine DURING the signing rounds "
+        "(default 0: the rendering nodes are other machines)",
+    )
+    parser.add_argument(
+        "--render-after",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="with --certificates redis and --rq-workers 0: RQ workers that render the queue "
+        "on this machine after the rounds, checked for every certificate (default: one per "
+        "core; 0: not rendered, not checked)",
+    )
+    parser.add_argument(
+        "--render-timeout",
+        type=float,
+        default=900.0,
+        help="seconds to wait for the certificates rendered after the rounds",
     )
     parser.add_argument(
         "--rq-no-fork", action="store_true", help="RQ workers as `pakta worker --no-fork`"
@@ -1174,6 +1317,10 @@ def main() -> None:
         parser.error("with --think, make each round (--duration / --rounds) at least 3x --think")
     if args.profile and args.profile < 2:
         parser.error("--profile needs at least 2 signatures (half timed, half profiled)")
+    if args.rq_workers < 0 or args.render_after < 0:
+        parser.error("--rq-workers and --render-after count processes: 0 or more")
+    if args.certificates == "redis" and shutil.which("redis-server") is None:
+        parser.error("--certificates redis needs redis-server on PATH (or --certificates thread)")
     args.drain = args.certificates == "thread" or args.rq_workers > 0
     # A `timeout` or kill -TERM still stops gunicorn and Redis and drops the database.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))

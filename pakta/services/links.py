@@ -2,11 +2,20 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from pakta import keys
-from pakta.models import Campaign, Employee, SigningLink, Unit, User, utcnow
+from pakta.models import (
+    Campaign,
+    Employee,
+    IssuedCertificate,
+    Signature,
+    SigningLink,
+    Unit,
+    User,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -113,12 +122,59 @@ def regenerate(
     return token_for(link)
 
 
+def _active_link(token: str):
+    return select(SigningLink).where(
+        SigningLink.token_hash == keys.token_hash(token), SigningLink.voided_at.is_(None)
+    )
+
+
+def _well_formed(token: str) -> bool:
+    return bool(token) and len(token) <= 64
+
+
 def resolve(session: Session, token: str) -> SigningLink | None:
     """The active link for a token, or None (unknown, malformed or voided)."""
-    if not token or len(token) > 64:
+    if not _well_formed(token):
         return None
-    return session.scalar(
-        select(SigningLink).where(
-            SigningLink.token_hash == keys.token_hash(token), SigningLink.voided_at.is_(None)
+    return session.scalar(_active_link(token))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An active link with everything the signer's pages show."""
+
+    link: SigningLink
+    campaign: Campaign
+    employee: Employee
+    signature: Signature | None  # the employee's signature in the campaign, if any
+    certificate_issued: bool  # whether that signature's certificate is stored
+
+
+def open_link(session: Session, token: str) -> Opened | None:
+    """``resolve`` and what the signing pages read, in one query: the campaign with its pact
+    versions, the employee with their unit, the employee's signature if there is one and
+    whether its certificate is stored (not the PDF itself)."""
+    if not _well_formed(token):
+        return None
+    query = (
+        _active_link(token)
+        .add_columns(Signature, IssuedCertificate.id)
+        .outerjoin(
+            Signature,
+            and_(
+                Signature.campaign_id == SigningLink.campaign_id,
+                Signature.employee_id == SigningLink.employee_id,
+            ),
+        )
+        .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
+        .options(
+            # A joined collection: one row per pact version (a handful), made unique below.
+            joinedload(SigningLink.campaign).joinedload(Campaign.pact_versions),
+            joinedload(SigningLink.employee).joinedload(Employee.unit),
         )
     )
+    row = session.execute(query).unique().first()
+    if row is None:
+        return None
+    link, signature, certificate_id = row
+    return Opened(link, link.campaign, link.employee, signature, certificate_id is not None)

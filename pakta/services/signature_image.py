@@ -5,6 +5,10 @@ field is untrusted: it is size-checked before it is decoded, the PNG header is
 read by hand before Pillow sees the file (so a huge width or height is refused
 without allocating anything), and the image is re-encoded from its pixels, so
 no chunk of the upload (text, EXIF, ICC profile, animation) reaches storage.
+
+This runs on every signing request, so its cost counts: Pillow decodes and
+checks, and the clean copy is written here (``_encode_la``) rather than by
+Pillow's encoder, which spent most of its time choosing row filters.
 Every failure is a :class:`SignatureImageError` whose text is shown to the signer.
 """
 
@@ -13,6 +17,7 @@ import binascii
 import io
 import struct
 import warnings
+import zlib
 
 from PIL import Image
 
@@ -25,6 +30,11 @@ MIN_WIDTH, MIN_HEIGHT = 50, 20
 INK_THRESHOLD = 200
 MIN_INK_PIXELS = 150
 MIN_INK_FRACTION = 0.002
+# zlib level of the clean copy: about 0.3 ms and 4 KB for a 600x200 signature (level 6:
+# twice the time for half the size).
+PNG_COMPRESS_LEVEL = 3
+# Alpha to a mask of the pixels that show (any alpha above zero).
+_VISIBLE = [0] + [255] * 255
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the empty IEND chunk and its CRC
@@ -122,10 +132,34 @@ def _decode(data: bytes) -> Image.Image:
             raise _error(_UNREADABLE) from exc
 
 
-def _ink_pixels(rgba: Image.Image) -> int:
-    on_white = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-    histogram = on_white.convert("L").histogram()
-    return sum(histogram[:INK_THRESHOLD])
+def _ink_pixels(gray: Image.Image, alpha: Image.Image) -> int:
+    # Grey composited on white: the grey of the colour composited on white (both are linear).
+    on_white = Image.composite(gray, Image.new("L", gray.size, 255), alpha)
+    return sum(on_white.histogram()[:INK_THRESHOLD])
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(body, zlib.crc32(kind))
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def _encode_la(image: Image.Image) -> bytes:
+    """A PNG of an 8-bit grey-and-alpha image: IHDR, one IDAT, IEND (filter type 0 rows)."""
+    width, height = image.size
+    pixels = image.tobytes()
+    stride = 2 * width
+    rows = b"".join(
+        b"\x00" + pixels[start : start + stride] for start in range(0, stride * height, stride)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 4, 0, 0, 0)  # 8 bits, grey + alpha
+    return b"".join(
+        (
+            PNG_MAGIC,
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows, PNG_COMPRESS_LEVEL)),
+            _chunk(b"IEND", b""),
+        )
+    )
 
 
 def clean_signature_png(data: bytes) -> bytes:
@@ -138,18 +172,14 @@ def clean_signature_png(data: bytes) -> bytes:
     _check_header(data)
     rgba = _decode(data)
     width, height = rgba.size
-    if _ink_pixels(rgba) < max(MIN_INK_PIXELS, MIN_INK_FRACTION * width * height):
+    gray, alpha = rgba.convert("LA").split()
+    if _ink_pixels(gray, alpha) < max(MIN_INK_PIXELS, MIN_INK_FRACTION * width * height):
         raise _error(_EMPTY)
 
-    gray, alpha = rgba.convert("LA").split()
     # Fully transparent pixels keep no hidden grey values: zero them for a smaller file.
-    visible = alpha.point(lambda a: 255 if a else 0)
-    gray = Image.composite(gray, Image.new("L", rgba.size, 0), visible)
-    clean = Image.merge("LA", (gray, alpha))  # a new image: no info, ICC or EXIF carried
-    out = io.BytesIO()
-    # optimize=True would save ~15% of a 2 KB file for 3x the CPU on the signing hot path.
-    clean.save(out, "PNG")
-    result = out.getvalue()
+    gray = Image.composite(gray, Image.new("L", rgba.size, 0), alpha.point(_VISIBLE))
+    # Written from the pixels alone: no info, ICC, EXIF or other chunk is carried.
+    result = _encode_la(Image.merge("LA", (gray, alpha)))
     if len(result) > MAX_PNG_BYTES:
         raise _too_large()
     return result

@@ -127,19 +127,19 @@ def sign(
     method: SignatureMethod,
     evidence: Evidence,
     now: datetime | None = None,
+    looked_up: bool = False,
 ) -> Outcome:
-    """Record the signature, or hand back the one already recorded. Flushes, never commits."""
-    existing = existing_signature(session, campaign, employee)
-    if existing is not None:
-        return Outcome(existing, created=False)
-    if evidence.client_submission_id:
-        resent = by_submission_id(session, evidence.client_submission_id)
-        if resent is not None:
-            # The same submission again (a retry after a lost answer): only ever for
-            # the person it signed for.
-            if resent.employee_id != employee.id:
-                raise IncompleteSubmission(str(_l("Reload the page and sign again.")))
-            return Outcome(resent, created=False)
+    """Record the signature, or hand back the one already recorded. Flushes, never commits.
+
+    ``looked_up``: the caller has looked for the person's signature in this transaction and
+    found none, so it is not looked up again. Either way the unique constraints settle a race
+    (another tab, a retried or doubled submission with the same ``client_submission_id``):
+    the insert fails and the signature that won is looked up then.
+    """
+    if not looked_up:
+        existing = existing_signature(session, campaign, employee)
+        if existing is not None:
+            return Outcome(existing, created=False)
     now = now or utcnow()
     check_can_sign(campaign, employee, now)
     _check_submission(campaign, employee, evidence)
@@ -155,8 +155,10 @@ def sign(
                     signed_at=now,
                 )
         except IntegrityError:
-            # Someone signed for this person in the meantime (another tab, a retry), or
-            # (rarely) the random certificate number was taken: look, then try again.
+            # Someone signed for this person in the meantime (another tab, a retry with the
+            # same submission id), or the submission id signed for someone else (or for
+            # another campaign), or (rarely) the random certificate number was taken: look,
+            # then try again.
             existing = existing_signature(session, campaign, employee)
             if existing is not None:
                 return Outcome(existing, created=False)

@@ -333,6 +333,7 @@ def sign(public_id: str):
                     employee=employee,
                     method=SignatureMethod.APEL,
                     evidence=evidence,
+                    looked_up=True,
                 )
             except (signing.SigningError, SignatureImageError) as failure:
                 error = str(failure)

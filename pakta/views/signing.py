@@ -53,13 +53,21 @@ def try_to_sign(
     method: SignatureMethod,
     witness_user_id: int | None = None,
 ) -> tuple[signing.Outcome | None, str | None]:
-    """Validate and sign; returns the outcome, or an error to show on the form."""
+    """Validate and sign; returns the outcome, or an error to show on the form.
+
+    The caller has looked for the employee's signature in this request and found none.
+    """
     if not form.validate_on_submit():
         return None, _("The form expired or was sent twice. Reload the page and try again.")
     try:
         evidence = evidence_from(form, witness_user_id)
         outcome = signing.sign(
-            get_session(), campaign=campaign, employee=employee, method=method, evidence=evidence
+            get_session(),
+            campaign=campaign,
+            employee=employee,
+            method=method,
+            evidence=evidence,
+            looked_up=True,
         )
     except (signing.SigningError, SignatureImageError) as error:
         return None, str(error)
@@ -70,16 +78,14 @@ def try_to_sign(
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @limiter.limit("600 per minute")
 def personal(token: str):
-    db = get_session()
-    link = links.resolve(db, token)
-    if link is None:
+    opened = links.open_link(get_session(), token)
+    if opened is None:
         return render_template("signing/invalid_link.html"), 404
-    campaign, employee = link.campaign, link.employee
-    existing = signing.existing_signature(db, campaign, employee)
+    campaign, employee, existing = opened.campaign, opened.employee, opened.signature
     if existing is not None:
         if request.method == "POST":
             return redirect(url_for("signing.personal", token=token), code=303)
-        return done_page(existing, campaign, token)
+        return done_page(existing, campaign, token, opened.certificate_issued)
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
@@ -102,13 +108,13 @@ def personal(token: str):
     ), (422 if error else 200)
 
 
-def done_page(signature: Signature, campaign: Campaign, token: str):
+def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):
     """The signed page. A certificate not issued yet is asked for in the background (again,
     if the process that was asked died before rendering it), and the page shows its progress."""
-    db = get_session()
-    ready = certificate_jobs.is_issued(db, signature.id)
+    ready = issued
     if not ready:
-        db.commit()  # end this request's read transaction: the job uses its own session
+        # End this request's read transaction: the job uses a session of its own.
+        get_session().commit()
         queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
         ready = queued is not None and queued.done
     return render_template(
@@ -116,26 +122,17 @@ def done_page(signature: Signature, campaign: Campaign, token: str):
     )
 
 
-def _signature_for(token: str) -> Signature | None:
-    db = get_session()
-    link = links.resolve(db, token)
-    if link is None:
-        return None
-    return signing.existing_signature(db, link.campaign, link.employee)
-
-
 @bp.get("/s/<token>/sertifikat/status")
 @limiter.limit("1200 per minute")
 def certificate_status(token: str):
     """``{ready, url}`` for the done page's progress script; 404 for a link without a signature."""
-    signature = _signature_for(token)
-    if signature is None:
+    opened = links.open_link(get_session(), token)
+    if opened is None or opened.signature is None:
         response = jsonify(ready=False, error="not found")
         response.status_code = 404
     else:
         response = jsonify(
-            ready=certificate_jobs.is_issued(get_session(), signature.id),
-            url=url_for("signing.certificate", token=token),
+            ready=opened.certificate_issued, url=url_for("signing.certificate", token=token)
         )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -149,10 +146,10 @@ def certificate(token: str):
     from pakta.views.certificates import pdf_response
 
     db = get_session()
-    link = links.resolve(db, token)
-    if link is None:
+    opened = links.open_link(db, token)
+    if opened is None:
         return render_template("signing/invalid_link.html"), 404
-    signature = signing.existing_signature(db, link.campaign, link.employee)
+    signature = opened.signature
     if signature is None:
         return redirect(url_for("signing.personal", token=token))
     issued = certificates.issued(db, signature)

@@ -138,6 +138,20 @@ def test_the_clean_copy_keeps_the_ink_where_it_was_drawn():
     assert clean_box == draw_signature().getchannel("A").getbbox()
 
 
+def test_the_clean_copy_has_exactly_the_drawn_pixels_in_grey_with_alpha():
+    drawn = draw_signature(background=(255, 255, 255, 0), ink=(200, 30, 30, 180))
+    grey, alpha = drawn.convert("LA").split()
+    with Image.open(io.BytesIO(clean_signature_png(encode(drawn)))) as clean:
+        clean.load()
+        assert clean.getchannel("A").tobytes() == alpha.tobytes()
+        shown = Image.composite(grey, Image.new("L", drawn.size, 0), alpha)
+        clean_shown = Image.composite(clean.getchannel("L"), Image.new("L", drawn.size, 0), alpha)
+        assert clean_shown.tobytes() == shown.tobytes()
+        # Where nothing shows (transparent white here), no grey value is kept.
+        assert grey.getextrema()[1] == 255
+        assert clean.getchannel("L").getextrema() == (0, grey.getextrema()[0])
+
+
 def test_the_clean_copy_is_itself_accepted_and_does_not_grow():
     once = clean_signature_png(drawn_png())
     assert clean_signature_png(once) == once

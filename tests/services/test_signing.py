@@ -247,3 +247,40 @@ def test_a_submission_id_cannot_sign_for_someone_else(session, campaign, employe
     session.flush()
     with pytest.raises(signing.IncompleteSubmission):
         sign(session, campaign, other, drawn(client_submission_id="shared-abcdefghijkl"))
+
+
+def test_a_caller_that_looked_up_and_lost_the_race_is_handed_the_signature_that_won(
+    session, campaign, employee
+):
+    # The view looked for a signature and found none; meanwhile another tab signed.
+    first = sign(session, campaign, employee)
+    late = signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=drawn(client_submission_id="late-abcdefghijklmn"),
+        now=NOW,
+        looked_up=True,
+    )
+    assert not late.created
+    assert late.signature.id == first.signature.id
+    assert session.scalar(select(func.count()).select_from(Signature)) == 1
+
+
+def test_a_submission_id_that_signed_another_campaign_does_not_count_for_this_one(
+    session, campaign, employee
+):
+    other = campaigns.create_campaign(
+        session,
+        slug="pilkada-2025",
+        title="Pilkada 2025",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        opens_at=NOW - timedelta(days=1),
+        closes_at=NOW + timedelta(days=30),
+    )
+    sign(session, other, employee, drawn(client_submission_id="reused-abcdefghijkl"))
+    with pytest.raises(signing.IncompleteSubmission):
+        sign(session, campaign, employee, drawn(client_submission_id="reused-abcdefghijkl"))
+    assert session.scalar(select(Signature).where(Signature.campaign_id == campaign.id)) is None

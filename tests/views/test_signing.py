@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from pakta.db import database
 from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, utcnow
 from pakta.services import campaigns, links
 
@@ -260,3 +261,46 @@ def test_the_form_carries_a_submission_id_and_a_resent_form_signs_once(client, s
     assert first.status_code == second.status_code == 303
     assert signatures(session) == 1
     assert session.scalar(select(Signature.client_submission_id)) == submission.group(1)
+
+
+# -- the cost of a signature: thousands sign in the minutes after an apel --------------------
+
+# Statements that only manage transactions (the tests run each request in a savepoint).
+_TRANSACTION = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements the app sends while the test runs, transaction control left out."""
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        if not _TRANSACTION.match(statement):
+            seen.append(" ".join(statement.split()))
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_signing_page_takes_one_query(client, token, statements):
+    assert client.get(f"/s/{token}").status_code == 200
+    assert len(statements) == 1, statements
+
+
+def test_a_signing_post_reads_once_and_writes_the_signature_and_its_tally(
+    client, session, token, statements
+):
+    page = client.get(f"/s/{token}")
+    submission = re.search(r'name="submission_id" type="hidden" value="([^"]+)"', page.text)
+    data = {"signature": signature_data_url(), "submission_id": submission.group(1), **ALL_POINTS}
+    statements.clear()
+    assert client.post(f"/s/{token}", data=data).status_code == 303
+    # One query loads the link, campaign, pact, employee, unit and any signature (it was
+    # 10 statements before); then the signature's INSERT and the rollup tally's upkeep.
+    selects = [s for s in statements if s.upper().startswith("SELECT")]
+    assert len(selects) == 1, statements
+    assert sum(s.upper().startswith("INSERT INTO SIGNATURE ") for s in statements) == 1
+    assert len(statements) <= 4, statements
+    assert signatures(session) == 1

@@ -1,0 +1,114 @@
+"""Personal signing links: opening one loads what the signing pages show, in one query."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from pakta.db import database
+from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod
+from pakta.services import campaigns, links, signing
+
+NOW = datetime(2024, 7, 29, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def campaign(session):
+    made = campaigns.create_campaign(
+        session,
+        slug="pilkada-2024",
+        title="Pilkada 2024",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        opens_at=NOW - timedelta(days=1),
+        closes_at=NOW + timedelta(days=30),
+    )
+    campaigns.update_pact(
+        session, made, campaigns.PactContent("Pakta, versi kedua", "", ["a", "b", "c"], [])
+    )
+    return made
+
+
+@pytest.fixture
+def employee(session, units):
+    person = Employee(
+        identity_number="198609262015051001",
+        name="Budi Santoso",
+        position="Perawat",
+        employment_type=EmploymentType.PNS,
+        unit=units["DINKES-P2P"],
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+@pytest.fixture
+def token(session, campaign, employee):
+    return links.export_rows(session, campaign, None, None)[0].token
+
+
+@pytest.fixture
+def statements(app):
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(
+    session, token, campaign, employee, statements
+):
+    session.expunge_all()  # nothing already loaded helps
+    statements.clear()
+    opened = links.open_link(session, token)
+    assert opened.campaign.id == campaign.id and opened.employee.id == employee.id
+    # Every version of the pact is there, the newest last: `campaign.pact` is the one signed.
+    assert [pact.version for pact in opened.campaign.pact_versions] == [1, 2]
+    assert opened.campaign.pact.heading == "Pakta, versi kedua"
+    assert opened.employee.unit.name == "Bidang P2P"
+    assert opened.signature is None and not opened.certificate_issued
+    assert len(statements) == 1, statements
+
+
+def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_stored(
+    session, token, campaign, employee, signing_key
+):
+    signature = signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
+        now=NOW,
+    ).signature
+    assert links.open_link(session, token).signature is signature
+    assert not links.open_link(session, token).certificate_issued
+
+    session.add(
+        IssuedCertificate(
+            signature_id=signature.id,
+            token="t",
+            kid=signing_key.kid,
+            pdf=b"%PDF-",
+            pdf_sha256="0" * 64,
+        )
+    )
+    session.flush()
+    assert links.open_link(session, token).certificate_issued
+
+
+@pytest.mark.parametrize("token", ["", "x" * 65, "unknown-token-0123456789"])
+def test_an_unknown_or_malformed_token_opens_nothing(session, token):
+    assert links.open_link(session, token) is None
+
+
+def test_a_voided_link_opens_nothing_and_its_new_one_does(session, token, campaign, employee):
+    new = links.regenerate(session, campaign, employee, None)
+    assert links.open_link(session, token) is None
+    assert links.open_link(session, new).employee.id == employee.id
