@@ -4,15 +4,24 @@ Print templates embed what they need as ``data:`` URIs (QR codes, signatures) or
 app's static files by their URL (``/static/css/print.css``, or ``static_url(...)``). The URL
 fetcher serves exactly those two and refuses everything else, so HTML that carries a
 user-supplied value can never make the server fetch a URL (SSRF) or read a local file.
+
+A template rendered again and again (a certificate) can spare WeasyPrint work in three ways:
+``render_pdf(..., stylesheets=[...])`` parses a static stylesheet once per thread and keeps it;
+``render_pdf(..., user_agent_stylesheet=...)`` puts a small static stylesheet in the place of
+WeasyPrint's HTML5 defaults; and ``render_pdf(..., resources={...})`` hands over images as
+bytes, at ``resource_url(name)``, instead of as ``data:`` URIs that the HTML parser reads
+character by character and the fetcher decodes again (a logo's URI is most of a
+certificate's HTML).
 """
 
 import mimetypes
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, Request
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -23,7 +32,9 @@ __all__ = [
     "ResourceRefused",
     "SafeURLFetcher",
     "render_pdf",
+    "resource_url",
     "safe_url_fetcher",
+    "stylesheet",
 ]
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
@@ -31,6 +42,9 @@ STATIC_URL_PATH = "/static/"
 # Relative URLs resolve against this when the caller gives no base URL. The .invalid
 # top-level domain never resolves (RFC 2606), and nothing under it is fetched anyway.
 INTERNAL_BASE_URL = "https://pakta.invalid/"
+RESOURCE_URL = INTERNAL_BASE_URL + "_resources/"
+
+Resources = Mapping[str, tuple[bytes, str]]  # name: (content, media type)
 
 
 class ResourceRefused(ValueError):
@@ -43,15 +57,23 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 class SafeURLFetcher(URLFetcher):
-    """Serves ``data:`` URIs and static files; raises ``ResourceRefused`` for anything else.
+    """Serves ``data:`` URIs, static files and the caller's ``resources``; raises
+    ``ResourceRefused`` for anything else.
 
     Static files are URLs on the base URL's origin (or the internal one) whose path starts
     with ``/static/``; they are read from ``STATIC_FOLDER`` after resolving the path, so
-    ``..``, encoded or not, and symbolic links cannot leave the folder.
+    ``..``, encoded or not, and symbolic links cannot leave the folder. Resources are the
+    bytes given for this document, at ``resource_url(name)`` (on the internal origin).
     """
 
-    def __init__(self, base_url: str | None = None, static_folder: Path = STATIC_FOLDER):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        static_folder: Path = STATIC_FOLDER,
+        resources: Resources | None = None,
+    ):
         super().__init__(allowed_protocols=("data",))
+        self._resources = dict(resources or {})
         self._origins = {_origin(INTERNAL_BASE_URL)}
         if base_url:
             self._origins.add(_origin(base_url))
@@ -61,6 +83,8 @@ class SafeURLFetcher(URLFetcher):
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return self._data(url)
+        if url.startswith(RESOURCE_URL):
+            return self._resource(url)
         if scheme in ("http", "https"):
             return self._static_file(url)
         raise ResourceRefused(f"PDF resources must be data: URIs or static files, not {url!r}")
@@ -71,6 +95,13 @@ class SafeURLFetcher(URLFetcher):
         except ValueError as error:
             raise ResourceRefused(f"malformed data: URI ({error})") from error
         return URLFetcherResponse(url, response.read(), dict(response.headers))
+
+    def _resource(self, url: str) -> URLFetcherResponse:
+        found = self._resources.get(url[len(RESOURCE_URL) :])
+        if found is None:
+            raise ResourceRefused(f"no resource for {url!r}")
+        content, media_type = found
+        return URLFetcherResponse(url, content, {"Content-Type": media_type})
 
     def _static_file(self, url: str) -> URLFetcherResponse:
         parts = urlsplit(url)
@@ -86,6 +117,11 @@ class SafeURLFetcher(URLFetcher):
             raise ResourceRefused(f"no static file for {url!r}")
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+
+
+def resource_url(name: str) -> str:
+    """Where a document finds the resource ``name`` given to ``render_pdf``."""
+    return RESOURCE_URL + name
 
 
 def safe_url_fetcher(url: str) -> URLFetcherResponse:
@@ -108,8 +144,74 @@ def _font_config() -> FontConfiguration:
     return config
 
 
-def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    """The PDF for an HTML document; relative URLs resolve against ``base_url``."""
+def stylesheet(name: str) -> CSS:
+    """The static stylesheet ``name`` (``"css/certificate.css"``), parsed once per thread.
+
+    Parsed again when the file changes. Kept per thread with the thread's font configuration,
+    which a stylesheet's ``@font-face`` rules would register fonts with.
+    """
+    path = (STATIC_FOLDER / name).resolve()
+    if not path.is_relative_to(STATIC_FOLDER):
+        raise ResourceRefused(f"no static stylesheet {name!r}")
+    changed = path.stat().st_mtime_ns
+    kept = _local.__dict__.setdefault("stylesheets", {})
+    if name not in kept or kept[name][0] != changed:
+        base_url = INTERNAL_BASE_URL + STATIC_URL_PATH.lstrip("/") + name
+        css = CSS(
+            string=path.read_text(encoding="utf-8"),
+            base_url=base_url,
+            url_fetcher=SafeURLFetcher(),
+            font_config=_font_config(),
+        )
+        kept[name] = (changed, css)
+    return kept[name][1]
+
+
+class _OwnDefaultsHTML(HTML):
+    """A document whose user-agent stylesheets are the caller's, not WeasyPrint's HTML5 ones.
+
+    WeasyPrint's defaults are some 190 rules matched against every element, and 16 page-margin
+    boxes styled on every page: 4 to 5 ms of a certificate's 40 (bench/certificates.py).
+    WeasyPrint has no public option for this; ``_ua_stylesheets`` is its internal hook (in
+    versions 68 to 70 at least). Should a later version stop calling it, the document gets
+    the HTML5 defaults back: slower, and looking the same, as long as the stylesheets given
+    with a user-agent one set everything they rely on (tests/services/test_certificates.py
+    checks the certificate's).
+    """
+
+    user_agent: tuple[CSS, ...] = ()
+
+    def _ua_stylesheets(self, forms=False):
+        return list(self.user_agent)
+
+
+def render_pdf(
+    html: str,
+    *,
+    base_url: str | None = None,
+    stylesheets: Sequence[str] = (),
+    user_agent_stylesheet: str | None = None,
+    resources: Resources | None = None,
+    pdf_version: str | None = None,
+) -> bytes:
+    """The PDF for an HTML document; relative URLs resolve against ``base_url``.
+
+    ``stylesheets`` names static files (see ``stylesheet``) that style the document after
+    its own ``<style>`` and ``<link>`` elements, with the cascade's user origin: they
+    override the defaults and yield to the document's own rules. ``user_agent_stylesheet``
+    names a static file to use as those defaults instead of WeasyPrint's HTML5 stylesheet
+    (see ``_OwnDefaultsHTML``). ``resources`` maps names to ``(bytes, media type)``, which the
+    document finds at ``resource_url(name)``. ``pdf_version`` is WeasyPrint's (default 1.7).
+    """
     base_url = base_url or INTERNAL_BASE_URL
-    document = HTML(string=html, base_url=base_url, url_fetcher=SafeURLFetcher(base_url))
-    return document.write_pdf(font_config=_font_config())
+    fetcher = SafeURLFetcher(base_url, resources=resources)
+    if user_agent_stylesheet is None:
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    else:
+        document = _OwnDefaultsHTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        document.user_agent = (stylesheet(user_agent_stylesheet),)
+    return document.write_pdf(
+        font_config=_font_config(),
+        stylesheets=[stylesheet(name) for name in stylesheets],
+        pdf_version=pdf_version,
+    )

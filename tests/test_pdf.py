@@ -1,12 +1,15 @@
+import os
 import socket
+import threading
 import urllib.request
 from io import BytesIO
 
 import pytest
+import qrcode
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.urls import URLFetcher
 
-from pakta import pdf
+from pakta import pdf, qr
 from pakta.qr import qr_data_uri, qr_png, qr_svg
 
 
@@ -96,6 +99,7 @@ def test_a_base_url_does_not_make_its_own_pages_fetchable(network_calls, fetched
         "https://pakta.invalid/static/..%2f..%2fpyproject.toml",
         "https://pakta.invalid/static//etc/passwd",
         "https://pakta.invalid/static/%00",
+        "https://pakta.invalid/_resources/logo.png",
         "javascript:alert(1)",
     ],
 )
@@ -126,3 +130,97 @@ def test_qr_codes_come_as_an_svg_element_a_png_and_a_data_uri():
     assert svg.startswith("<svg") and "<path" in svg and 'id="' not in svg
     assert qr_png("x").startswith(b"\x89PNG")
     assert qr_data_uri("x").startswith("data:image/png;base64,")
+
+
+def test_resources_are_served_to_their_own_document_only(network_calls, fetched):
+    png = qr_png("https://pakta.example.go.id/s/abc", box_size=1)
+    html = f'<img src="{pdf.resource_url("qr.png")}"><img src="{pdf.resource_url("other.png")}">'
+    document = pdf.render_pdf(html, resources={"qr.png": (png, "image/png")})
+    assert len(first_page(document)["/Resources"]["/XObject"]) == 1
+    assert fetched == [
+        ("https://pakta.invalid/_resources/qr.png", "served"),
+        ("https://pakta.invalid/_resources/other.png", "refused"),
+    ]
+    with pytest.raises(pdf.ResourceRefused):
+        pdf.safe_url_fetcher(pdf.resource_url("qr.png"))
+    assert network_calls == []
+
+
+def test_a_static_stylesheet_is_parsed_once_per_thread_and_again_when_it_changes(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "css").mkdir()
+    sheet = tmp_path / "css" / "print.css"
+    sheet.write_text("p { color: red }")
+    monkeypatch.setattr(pdf, "STATIC_FOLDER", tmp_path)
+    monkeypatch.setattr(pdf._local, "stylesheets", {}, raising=False)
+    first = pdf.stylesheet("css/print.css")
+    assert pdf.stylesheet("css/print.css") is first
+    elsewhere = []
+    thread = threading.Thread(target=lambda: elsewhere.append(pdf.stylesheet("css/print.css")))
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not first
+    sheet.write_text("p { color: blue }")
+    os.utime(sheet, ns=(sheet.stat().st_mtime_ns + 10**9,) * 2)
+    assert pdf.stylesheet("css/print.css") is not first
+    with pytest.raises(pdf.ResourceRefused):
+        pdf.stylesheet("../pdf.py")
+
+
+def test_a_user_agent_stylesheet_replaces_weasyprints_defaults():
+    def outlines(document: bytes):
+        return PdfFileReader(BytesIO(document)).root.get("/Outlines")
+
+    html = "<h1>Pakta</h1>"
+    # WeasyPrint's defaults make an <h1> a bookmark; the certificate's make nothing of it.
+    assert outlines(pdf.render_pdf(html)) is not None
+    assert outlines(pdf.render_pdf(html, user_agent_stylesheet="css/certificate-ua.css")) is None
+
+
+# -- QR codes -------------------------------------------------------------------------------
+
+
+def test_qr_codes_use_the_pinned_mask_instead_of_trying_all_eight(monkeypatch):
+    def refuse(self):
+        raise AssertionError("qrcode tried every mask")
+
+    monkeypatch.setattr(qrcode.QRCode, "best_mask_pattern", refuse)
+    url = "https://pakta.example.go.id/v/" + "AQTpqTM0UEkyNi0w5FgwLTdKUTcM" * 6
+    assert qr_png(url).startswith(b"\x89PNG")
+    assert qr_svg(url).startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    "alphabet",
+    [
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",  # tokens
+        "0123456789",  # numeric mode
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:",  # alphanumeric mode
+        "0123456789abc",  # mixed segments
+        "é€日本 ",  # UTF-8
+    ],
+)
+def test_qr_codewords_are_those_of_qrcode_at_every_version(alphabet):
+    import random
+
+    rng = random.Random(alphabet)
+    versions = set()
+    for length in [*range(1, 40, 3), *range(40, 2400, 37)]:
+        data = "".join(rng.choice(alphabet) for _ in range(length))
+        reference = qrcode.QRCode(
+            error_correction=qrcode.constants.ERROR_CORRECT_M,
+            border=qr.BORDER,
+            mask_pattern=qr.MASK_PATTERN,
+        )
+        reference.add_data(data)
+        try:
+            reference.make()
+        except (qrcode.exceptions.DataOverflowError, ValueError):  # qrcode: ValueError at 41
+            with pytest.raises(qrcode.exceptions.DataOverflowError):
+                qr._codewords(reference.data_list, reference.error_correction)
+            break
+        made = qr._code(data, 1)
+        assert (made.version, made.get_matrix()) == (reference.version, reference.get_matrix())
+        versions.add(made.version)
+    assert len(versions) >= 20

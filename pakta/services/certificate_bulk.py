@@ -20,7 +20,6 @@ script that calls ``export_zip`` must keep its work under ``if __name__ == "__ma
 (``pakta``'s own command line and ``bench/certificates.py`` do).
 """
 
-import hashlib
 import math
 import os
 import re
@@ -42,9 +41,8 @@ from sqlalchemy.orm import Session
 from pakta import config as settings
 from pakta.db import begin_write, database
 from pakta.keys import certificate as certificate_keys
-from pakta.keys import seal
 from pakta.models import IssuedCertificate, Signature, Unit
-from pakta.services import certificates, tokens
+from pakta.services import certificates
 
 __all__ = ["Entry", "entries", "export_zip", "issue_missing", "worker_config"]
 
@@ -101,7 +99,7 @@ def entries(session: Session, campaign_id: int, unit_ids: set[int] | None) -> li
 
 
 def _produce(
-    session: Session, signature_id: int, issuer: certificates.Issuer, signer, seal_signer
+    session: Session, signature_id: int, issuer: certificates.Issuer, signer
 ) -> IssuedCertificate | None:
     """The certificate ``certificates.issue`` would store, not stored; None if one exists."""
     signature = session.get(Signature, signature_id)
@@ -109,23 +107,7 @@ def _produce(
         raise LookupError(f"there is no signature {signature_id}")
     if certificates.issued(session, signature) is not None:
         return None
-    token = tokens.encode(
-        certificates.claims_for(signature, signer.kid, ZoneInfo(issuer.timezone)),
-        signer.private_key,
-    )
-    pdf = seal.seal_pdf(
-        certificates.render(signature, token, issuer),
-        seal_signer,
-        reason=certificates.SEAL_REASON,
-        location=signature.campaign.place,
-    )
-    return IssuedCertificate(
-        signature_id=signature.id,
-        token=token,
-        kid=signer.kid,
-        pdf=pdf,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-    )
+    return certificates.produce(session, signature, issuer, signer)
 
 
 def _store(session: Session, certificate: IssuedCertificate) -> None:
@@ -157,12 +139,9 @@ def issue_missing(
     done = []
     with make_session() as session:
         signer = certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
-        seal_signer = certificates._seal_signer(
-            issuer.instance_path, issuer.seal_pkcs12, issuer.seal_pkcs12_password
-        )
         session.rollback()
         for signature_id in signature_ids:
-            certificate = _produce(session, signature_id, issuer, signer, seal_signer)
+            certificate = _produce(session, signature_id, issuer, signer)
             session.rollback()  # end the read transaction before asking for the write lock
             if certificate is not None:
                 _store(session, certificate)
@@ -295,9 +274,7 @@ def _issue_and_write(app: Flask, missing: list[Entry], writer: _Writer, workers:
         # Fail here, before any process starts, when keys are missing.
         with database(app).sessionmaker() as session:
             certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
-        certificates._seal_signer(
-            issuer.instance_path, issuer.seal_pkcs12, issuer.seal_pkcs12_password
-        )
+        certificates.seal_signer(issuer)
         processes = min(workers, len(missing))
         if processes <= 1:
             by_id = {entry.signature_id: entry for entry in missing}

@@ -191,13 +191,12 @@ def test_a_certificate_stored_meanwhile_is_kept_and_not_replaced(app, session, t
     signatures, _ = three
     issuer = certificates.Issuer.from_config(app.config, app.instance_path)
     signer = certificate_keys.signer(session, app.instance_path, None)
-    seal_signer = seal.load_signer(app.instance_path)
-    produced = certificate_bulk._produce(session, signatures[1].id, issuer, signer, seal_signer)
+    produced = certificate_bulk._produce(session, signatures[1].id, issuer, signer)
     first = certificates.issue(session, signatures[1], issuer)  # a signer downloads meanwhile
     session.commit()
     certificate_bulk._store(session, produced)
     assert stored(session, signatures[1].id).pdf == first.pdf
-    assert certificate_bulk._produce(session, signatures[1].id, issuer, signer, seal_signer) is None
+    assert certificate_bulk._produce(session, signatures[1].id, issuer, signer) is None
 
 
 def test_zip_names_never_leave_their_folder():

@@ -4,9 +4,12 @@ import io
 import pypdfium2
 import pytest
 import zxingcpp
+from PIL import Image, ImageChops, ImageDraw
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from pakta.keys import certificate as certificate_keys
-from pakta.services import certificates, pdf_check, revocations, tokens
+from pakta.models import IssuedCertificate
+from pakta.services import campaigns, certificates, pdf_check, revocations, tokens
 
 
 @pytest.fixture
@@ -133,3 +136,80 @@ def test_a_dropped_pdf_is_recognised_as_the_issued_file(client, session, signed,
         content_type="multipart/form-data",
     )
     assert junk.status_code == 200 and 'class="bad"' in junk.text
+
+
+def a_logo() -> bytes:
+    """A coat of arms as uploaded: 600 x 720 pixels, transparent around the shield."""
+    image = Image.new("RGBA", (600, 720), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(20, 20), (580, 20), (580, 420), (300, 700), (20, 420)], fill=(200, 150, 30))
+    draw.ellipse((170, 140, 430, 400), fill=(20, 90, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def page_text(pdf: bytes) -> str:
+    return pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+
+
+def page_image(pdf: bytes):
+    return pypdfium2.PdfDocument(pdf)[0].render(scale=100 / 72).to_pil().convert("RGB")
+
+
+def test_the_certificate_prints_every_element_of_the_signature(session, signed, issuer):
+    campaigns.set_logo(signed.campaign, a_logo())
+    certificate = certificates.produce(session, signed, issuer)
+    assert certificate.id is None and certificate not in session  # produced, not stored
+    text = page_text(certificate.pdf)
+    flat = "".join(text.split())
+    pact = signed.pact_text
+    for expected in (
+        "PEMERINTAH KOTA CONTOH",  # the authority
+        "Pilkada Serentak 2024 — Pemerintah Kota Contoh",
+        pact.heading,
+        signed.certificate_number,
+        "Budi Santoso, S.Kep.",
+        "198609262015051001",  # NIP
+        "Perawat Ahli Pertama",
+        signed.unit_name,
+        "Contoh, ",  # the place, before the date
+        "Sekretaris Daerah Dr. H. Ahmad, M.Si.",  # the official on the campaign
+        "tanda tangan elektronik tidak tersertifikasi",
+        "PP 71/2019",
+        *pact.points,
+        *pact.legal_basis,
+    ):
+        assert " ".join(expected.split()) in " ".join(text.split()), expected
+    url = certificates.verification_url(issuer.base_url, certificate.token)
+    assert url in flat  # under the QR code, in lines
+    page = PdfFileReader(io.BytesIO(certificate.pdf)).root["/Pages"]["/Kids"][0]
+    images = [image.get_object() for image in page["/Resources"]["/XObject"].values()]
+    assert len(images) == 3  # logo, QR code, drawn signature
+    logo = next(image for image in images if image.get("/Filter") == "/DCTDecode")
+    assert logo["/Height"] == certificates.LOGO_HEIGHT  # scaled once, not 720 pixels each time
+
+
+def test_the_certificate_looks_the_same_with_weasyprints_html5_defaults(
+    session, signed, issuer, monkeypatch
+):
+    campaigns.set_logo(signed.campaign, a_logo())
+    token = "t" * 120
+    own = page_image(certificates.render(signed, token, issuer))
+    monkeypatch.setattr(certificates, "USER_AGENT_STYLESHEET", None)
+    html5 = page_image(certificates.render(signed, token, issuer))
+    assert ImageChops.difference(own, html5).getbbox() is None
+
+
+def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch):
+    produced = []
+    produce = certificates.produce
+
+    def spy(*args, **kwargs):
+        produced.append(produce(*args, **kwargs))
+        return produced[-1]
+
+    monkeypatch.setattr(certificates, "produce", spy)
+    certificate = certificates.issue(session, signed, issuer)
+    assert produced == [certificate] and isinstance(certificate, IssuedCertificate)
+    assert certificate.id is not None
