@@ -47,12 +47,8 @@ if __name__ == "__main__":
     # instance folder as the gunicorn workers), used by `bench/apel.py --certificates redis`.
     import sys
 
-    import rq
-
     from pakta import jobs
 
     if sys.argv[1:2] != ["worker"] or sys.argv[2:] not in ([], ["--no-fork"]):
         sys.exit("usage: apel_wsgi.py worker [--no-fork]")
-    worker_class = rq.SimpleWorker if sys.argv[2:] == ["--no-fork"] else rq.Worker
-    with app.app_context():
-        jobs.certificate_worker(app, worker_class).work(logging_level="WARNING")
+    jobs.work(app, fork=sys.argv[2:] != ["--no-fork"], logging_level="WARNING")

@@ -81,6 +81,20 @@ def certificate_worker(app: Flask, worker_class: type[rq.Worker] = rq.Worker) ->
     return worker_class([CERTIFICATE_QUEUE], connection=redis_connection(app))
 
 
+def work(app: Flask, *, fork: bool = True, **options) -> bool:
+    """Run an RQ worker on the certificate queue in an app context of ``app``.
+
+    ``fork`` runs each job in a forked work horse (RQ's default: a crash or a leak dies with
+    its job), from a parent warmed up first so that each fork starts with the renderer
+    loaded; otherwise jobs run in this process. ``options`` go to ``Worker.work``.
+    """
+    with app.app_context():
+        if fork:
+            certificate_jobs.warm_up(app)
+        worker = certificate_worker(app, rq.Worker if fork else rq.SimpleWorker)
+        return worker.work(**options)
+
+
 def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
     """Ask for the certificate of a committed signature; None when that failed (logged)."""
     job_id = certificate_job_id(signature_id)

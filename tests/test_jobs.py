@@ -377,3 +377,23 @@ def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_hors
     assert finished.returncode == 0, finished.stderr
     for signature_id in ids:
         assert site.certificate_of(signature_id) is not None, finished.stderr
+
+
+def test_warming_up_produces_the_newest_certificate_and_stores_nothing(site):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app()
+    assert certificate_jobs.warm_up(app) is True
+    assert site.certificate_of(signature_id) is None
+
+
+def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_does_not(
+    site, rq_redis, monkeypatch
+):
+    events = []
+    monkeypatch.setattr(certificate_jobs, "warm_up", lambda app: events.append("warm up"))
+    for worker_class in (rq.Worker, rq.SimpleWorker):
+        monkeypatch.setattr(worker_class, "work", lambda worker, **kw: events.append(type(worker)))
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.work(app, burst=True)
+    jobs.work(app, fork=False, burst=True)
+    assert events == ["warm up", rq.Worker, rq.SimpleWorker]

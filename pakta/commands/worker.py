@@ -1,7 +1,6 @@
 """`pakta worker`: render certificates in the background, from the RQ queue on Redis."""
 
 import click
-import rq
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -15,7 +14,7 @@ from pakta.i18n import _
 @click.option(
     "--no-fork",
     is_flag=True,
-    help="Run each job in this process (keeps fonts and connections warm; a crash stops it).",
+    help="Run each job in this process, not in a forked work horse (a crash stops it).",
 )
 @with_appcontext
 def worker_command(burst: bool, no_fork: bool) -> None:
@@ -26,6 +25,5 @@ def worker_command(burst: bool, no_fork: bool) -> None:
                 "certificates themselves, and no worker is needed."
             )
         )
-    worker = jobs.certificate_worker(current_app, rq.SimpleWorker if no_fork else rq.Worker)
     # The jobs find this app as the current one (forked work horses inherit the context).
-    worker.work(burst=burst)
+    jobs.work(current_app._get_current_object(), fork=not no_fork, burst=burst)

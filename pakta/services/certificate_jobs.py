@@ -65,3 +65,23 @@ def issue_certificate(
                 make_session, [signature_id], certificates.issuer_for_app()
             )
         return True
+
+
+def warm_up(app: Flask, make_session: SessionFactory | None = None) -> bool:
+    """Produce, and throw away, the newest signature's certificate, storing nothing.
+
+    ``pakta worker`` forks a fresh process for every job; a fork inherits what its parent
+    has loaded, so a parent warmed this way hands each job the imported renderer, the
+    fonts, the parsed stylesheets, the scaled logo and the seal's assembled CMS instead
+    of making it build them again (about 275 ms of each job, against 50-65 ms warm).
+    Returns False when there is no signature to warm up on yet.
+    """
+    make_session = make_session or own_sessions(app)
+    with app.app_context(), make_session() as session:
+        newest = session.scalar(select(Signature).order_by(Signature.id.desc()).limit(1))
+        if newest is None:
+            return False
+        certificates.produce(session, newest, certificates.issuer_for_app())
+    # The forked jobs must open connections of their own, not share the parent's.
+    database(app).engine.dispose()
+    return True
