@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
+from pakta.services import signature_image
 from pakta.services.demo.organisation import WIB
 from pakta.services.demo.people import _weighted
 
@@ -76,8 +77,9 @@ def signature_png(variant: int) -> bytes:
     flourish = [(left - 10, y + 6), ((left + end) / 2, y), (end + 20, y - rng.uniform(10, 30))]
     draw.line(_catmull_rom(flourish, steps=30), fill=_INK, width=max(2, width - 1), joint="curve")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    image.save(buffer, format="PNG")
+    # Stored as the signing page's drawings are: cleaned to grey and alpha.
+    return signature_image.clean_signature_png(buffer.getvalue())
 
 
 _SIGNATURE_VARIANTS = 8
