@@ -85,7 +85,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from base64 import b64encode
 from collections import Counter
 from collections.abc import Callable
@@ -93,29 +92,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, add_postgresql_url, temporary_postgresql  # sets sys.path
+from PIL import Image
+from sqlalchemy import create_engine, event, func, insert, make_url, select, text
+from sqlalchemy.pool import NullPool
 
-from PIL import Image  # noqa: E402
-from sqlalchemy import create_engine, event, func, insert, make_url, select, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
-
-from pakta import create_app, migrate  # noqa: E402
-from pakta.config import normalize_database_url  # noqa: E402
-from pakta.db import database, get_session, make_engine  # noqa: E402
-from pakta.keys import certificate as certificate_keys  # noqa: E402
-from pakta.keys import seal  # noqa: E402
-from pakta.models import (  # noqa: E402
+from pakta import create_app, migrate
+from pakta.config import normalize_database_url
+from pakta.db import database, get_session, make_engine
+from pakta.keys import certificate as certificate_keys
+from pakta.keys import seal
+from pakta.models import (
     Employee,
     EmploymentType,
     IssuedCertificate,
     Signature,
     Unit,
 )
-from pakta.services import campaigns, demo, links  # noqa: E402
+from pakta.services import campaigns, demo, links
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 HOST = "127.0.0.1"
 CHUNK = 5_000
 UNITS = 6  # the Pemda and five OPDs
@@ -1231,23 +1226,6 @@ def measure(url: str, args, redis_url: str | None) -> dict:
     }
 
 
-def with_temporary_database(server_url: str, action) -> dict:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"pakta_apel_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError:
-        admin.dispose()
-        raise
-    try:
-        return action(make_url(server_url).set(database=name).render_as_string(False))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=50, help="virtual signers")
@@ -1303,11 +1281,7 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=8_000, help="unsigned employees")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--profile", type=int, default=40, help="signatures to profile; 0 skips")
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get("PAKTA_TEST_DATABASE_URL", DEFAULT_SERVER),
-        help="the server to create the temporary database on",
-    )
+    add_postgresql_url(parser, help="the server to create the temporary database on")
     args = parser.parse_args()
     if not (1 <= args.concurrency <= 500 and 1 <= args.duration <= 600 and args.warmup >= 0):
         parser.error("--concurrency 1..500 and --duration 1..600 s, please")
@@ -1327,7 +1301,8 @@ def main() -> None:
     server_url = normalize_database_url(args.postgresql_url)
     if make_url(server_url).get_backend_name() != "postgresql":
         parser.error("--postgresql-url must name a PostgreSQL server")
-    figures = with_temporary_database(server_url, lambda url: run(url, args))
+    with temporary_postgresql(server_url, "pakta_apel") as url:
+        figures = run(url, args)
     print(json.dumps(figures))
 
 

@@ -38,53 +38,28 @@ import io
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import migrated_app, timed_ms  # the repository on sys.path
+from PIL import Image, ImageDraw
+from sqlalchemy import delete, func, insert, select
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
-from PIL import Image, ImageDraw  # noqa: E402
-from sqlalchemy import delete, func, insert, select  # noqa: E402
-from weasyprint import HTML  # noqa: E402
-from weasyprint.text.fonts import FontConfiguration  # noqa: E402
-
-from pakta import create_app, migrate  # noqa: E402
-from pakta.db import database, get_session, make_engine  # noqa: E402
-from pakta.keys import certificate as certificate_keys  # noqa: E402
-from pakta.keys import seal  # noqa: E402
-from pakta.models import Campaign, Employee, IssuedCertificate, Signature  # noqa: E402
-from pakta.services import campaigns, certificate_bulk, certificates, demo  # noqa: E402
+from pakta.db import database, get_session
+from pakta.keys import certificate as certificate_keys
+from pakta.keys import seal
+from pakta.models import Campaign, Employee, IssuedCertificate, Signature
+from pakta.services import campaigns, certificate_bulk, certificates, demo
 
 PEMDA = "Pemerintah Kota Sukamaju"
 BARE_HTML = (
     "<p>Pakta integritas netralitas Aparatur Sipil Negara dalam Pemilihan Kepala Daerah "
     "Serentak Tahun 2024.</p>"
 )
-
-
-def timed_ms(
-    actions: dict[str, Callable[[int], object]], runs: int, warmup: int
-) -> dict[str, list[float]]:
-    """Run each action untimed for n = 0 .. warmup - 1, then time it for the next ``runs`` n.
-
-    The actions take turns, run by run, so that a busy machine slows them alike and the ratio
-    of their medians holds.
-    """
-    for n in range(warmup):
-        for action in actions.values():
-            action(n)
-    timings: dict[str, list[float]] = {name: [] for name in actions}
-    for n in range(warmup, warmup + runs):
-        for name, action in actions.items():
-            started = time.perf_counter()
-            action(n)
-            timings[name].append((time.perf_counter() - started) * 1000)
-    return timings
 
 
 def bare_pdf(_n: int) -> bytes:
@@ -191,18 +166,7 @@ def main() -> None:
     warmup = max(1, args.warmup)
 
     with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        app = create_app(
-            {
-                "ENV": "testing",
-                "DATABASE_URL": url,
-                "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-                "INSTANCE_PATH": directory,
-            }
-        )
+        app = migrated_app(args.database_url, directory)
         with app.app_context():
             session = get_session()
             demo.load(session)

@@ -22,11 +22,9 @@ that follows a roster import (a signature adds one upsert, measured by bench/ape
 """
 
 import argparse
+import contextlib
 import json
-import os
 import random
-import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -34,19 +32,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import (  # the repository on sys.path
+    add_postgresql_url,
+    median_ms,
+    temporary_postgresql,
+)
+from sqlalchemy import insert, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from pakta import migrate
+from pakta.config import normalize_database_url
+from pakta.db import make_engine
+from pakta.models import Employee, Signature, Unit
+from pakta.services import campaigns, rollups, tallies
 
-from pakta import migrate  # noqa: E402
-from pakta.config import normalize_database_url  # noqa: E402
-from pakta.db import make_engine  # noqa: E402
-from pakta.models import Employee, Signature, Unit  # noqa: E402
-from pakta.services import campaigns, rollups, tallies  # noqa: E402
-
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 OPENS = datetime(2024, 7, 27, 17, 0, tzinfo=UTC)  # 28 July, 00:00 WIB
 CHUNK = 5_000
 
@@ -180,16 +180,6 @@ def analyze(engine) -> None:
 # -- the measurement ----------------------------------------------------------------------
 
 
-def median_ms(action: Callable[[], object], runs: int) -> float:
-    action()  # warm the caches and the compiled-statement cache
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def recount_and_undo(session: Session, campaign_id: int) -> None:
     tallies.recount(session, [campaign_id])
     session.rollback()
@@ -241,22 +231,14 @@ def bench(label: str, url: str, args) -> dict[str, float]:
 
 
 def with_temporary_postgresql(server_url: str, action: Callable[[str], dict]) -> dict | None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"pakta_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        print(f"postgresql: skipped, the server did not answer ({reason})")
-        admin.dispose()
-        return None
-    try:
-        return action(make_url(server_url).set(database=name).render_as_string(False))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(temporary_postgresql(server_url, "pakta_bench"))
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            print(f"postgresql: skipped, the server did not answer ({reason})")
+            return None
+        return action(url)
 
 
 def main() -> None:
@@ -265,10 +247,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=400)
     parser.add_argument("--signatures", type=int, default=40_000)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get("PAKTA_TEST_DATABASE_URL", DEFAULT_SERVER),
-        help="a server to create the temporary database on; 'none' skips PostgreSQL",
+    add_postgresql_url(
+        parser, help="a server to create the temporary database on; 'none' skips PostgreSQL"
     )
     args = parser.parse_args()
 

@@ -11,19 +11,16 @@ import argparse
 import csv
 import io
 import json
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import migrated_app  # the repository on sys.path
 
-from pakta import create_app, migrate  # noqa: E402
-from pakta.db import get_session, make_engine  # noqa: E402
-from pakta.models import Unit  # noqa: E402
-from pakta.services import roster  # noqa: E402
-from pakta.services.identity import make_nip, make_pppk_number  # noqa: E402
+from pakta.db import get_session
+from pakta.models import Unit
+from pakta.services import roster
+from pakta.services.identity import make_nip, make_pppk_number
 
 
 def generate_csv(count: int) -> bytes:
@@ -80,18 +77,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        app = create_app(
-            {
-                "ENV": "testing",
-                "DATABASE_URL": url,
-                "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-                "INSTANCE_PATH": directory,
-            }
-        )
+        app = migrated_app(args.database_url, directory)
         with app.app_context():
             session = get_session()
             session.add(Unit(code="PEMDA", name="Pemerintah Kota Contoh"))

@@ -8,12 +8,13 @@ runs inside a transaction that is rolled back, so tests never see each other.
 
 import contextvars
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 
 from pakta import create_app, migrate
@@ -172,6 +173,88 @@ def operator_user(session, units):
     )
 
 
+def make_campaign(session, **overrides):
+    """Creates (and flushes) a campaign open from a day ago for thirty days; any field of
+    ``campaigns.create_campaign`` may be given instead of the defaults."""
+    from datetime import timedelta
+
+    from pakta.models import utcnow
+    from pakta.services import campaigns
+
+    values = dict(
+        slug="pilkada-2024",
+        title="Pilkada Serentak 2024",
+        issuing_authority="Pemerintah Kota Contoh",
+        place="Contoh",
+        opens_at=utcnow() - timedelta(days=1),
+        closes_at=utcnow() + timedelta(days=30),
+    )
+    return campaigns.create_campaign(session, **(values | overrides))
+
+
+def make_employee(session, unit, **overrides):
+    """Adds (and flushes) one PNS employee of ``unit``, Budi Santoso unless told otherwise."""
+    from pakta.models import Employee, EmploymentType
+
+    values = dict(
+        identity_number="198609262015051001",
+        name="Budi Santoso",
+        position="Perawat Ahli Pertama",
+        employment_type=EmploymentType.PNS,
+    )
+    person = Employee(unit=unit, **(values | overrides))
+    session.add(person)
+    session.flush()
+    return person
+
+
+@pytest.fixture
+def employee(session, units):
+    """Budi Santoso in DINKES-P2P (test modules may define their own)."""
+    return make_employee(session, units["DINKES-P2P"])
+
+
+@pytest.fixture
+def token(session, campaign, employee):
+    """The employee's personal signing link for the campaign, committed."""
+    from pakta.services import links
+
+    rows = links.export_rows(session, campaign, None, None)
+    session.commit()
+    return rows[0].token
+
+
+class Statement(str):
+    """One SQL statement as the app sent it, white space folded, with its ``parameters``."""
+
+    parameters: object
+
+    def __new__(cls, sql: str, parameters: object):
+        made = super().__new__(cls, " ".join(sql.split()))
+        made.parameters = parameters
+        return made
+
+
+# Statements that only manage transactions (the tests run each request in a savepoint).
+_TRANSACTION = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def statements(app) -> Iterator[list[Statement]]:
+    """The SQL statements the app's engine sends while the test runs, in order, the
+    harness's SAVEPOINT/RELEASE (and other transaction control) left out."""
+    seen: list[Statement] = []
+
+    def record(_connection, _cursor, statement, parameters, *_rest):
+        if not _TRANSACTION.match(statement):
+            seen.append(Statement(statement, parameters))
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client
@@ -205,33 +288,19 @@ def signing_key(app, session):
 def signed(session, units, signing_key):
     """A campaign and one signature with a drawn signature, ready for a certificate."""
     import io
-    from datetime import timedelta
 
     from PIL import Image, ImageDraw
 
-    from pakta.models import Employee, EmploymentType, SignatureMethod, utcnow
-    from pakta.services import campaigns, signing
+    from pakta.models import SignatureMethod
+    from pakta.services import signing
 
-    campaign = campaigns.create_campaign(
+    campaign = make_campaign(
         session,
-        slug="pilkada-2024",
         title="Pilkada Serentak 2024 — Pemerintah Kota Contoh",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         official_name="Dr. H. Ahmad, M.Si.",
         official_title="Sekretaris Daerah",
-        opens_at=utcnow() - timedelta(days=1),
-        closes_at=utcnow() + timedelta(days=30),
     )
-    employee = Employee(
-        identity_number="198609262015051001",
-        name="Budi Santoso, S.Kep.",
-        position="Perawat Ahli Pertama",
-        employment_type=EmploymentType.PNS,
-        unit=units["DINKES-P2P"],
-    )
-    session.add(employee)
-    session.flush()
+    employee = make_employee(session, units["DINKES-P2P"], name="Budi Santoso, S.Kep.")
     image = Image.new("LA", (600, 200), (0, 0))
     ImageDraw.Draw(image).line(
         [(40, 150), (200, 40), (360, 160), (560, 50)], fill=(0, 255), width=6
@@ -257,20 +326,7 @@ def signed(session, units, signing_key):
 @pytest.fixture
 def campaign(session):
     """An open campaign, committed (test modules may define their own)."""
-    from datetime import timedelta
-
-    from pakta.models import utcnow
-    from pakta.services import campaigns
-
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemda",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=3),
-        closes_at=utcnow() + timedelta(days=30),
-    )
+    made = make_campaign(session)
     session.commit()
     return made
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from pakta.models import AuditEvent, Campaign, User
 from pakta.services import accounts
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_campaign
 
 
 def test_users_create_reads_the_password_from_standard_input(runner, session, units):
@@ -126,9 +126,8 @@ def test_demo_loads_only_into_an_empty_database_and_prints_the_logins(runner, se
 def add_dinkes_staff(session, units) -> None:
     """A campaign; three people in DINKES and its bidang, one in DISDIK."""
     from pakta.models import Employee, EmploymentType
-    from pakta.services import campaigns
 
-    campaigns.create_campaign(
+    make_campaign(
         session, slug="pilkada-2024", title="Pilkada", issuing_authority="Pemda", place="Contoh"
     )
     for number, code in [(1, "DINKES"), (2, "DINKES"), (3, "DINKES-P2P"), (4, "DISDIK")]:

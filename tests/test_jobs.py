@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,8 +29,9 @@ from sqlalchemy import select
 
 from pakta import create_app, jobs, migrate
 from pakta.db import database, get_session, make_engine
-from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit, utcnow
-from pakta.services import campaigns, certificate_jobs, links, signing
+from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit
+from pakta.services import certificate_jobs, links, signing
+from tests.conftest import make_campaign
 
 SECRET = "jobs-test-secret-key-that-is-long-enough-0123456789"
 SEAL_PASSWORD = "seal-password"
@@ -147,14 +147,8 @@ def site(tmp_path_factory):
         seal.init_self_signed(str(instance), "Pemerintah Kota Contoh")
         unit = Unit(code="DINKES", name="Dinas Kesehatan")
         session.add(unit)
-        campaign = campaigns.create_campaign(
+        campaign = make_campaign(
             session,
-            slug="pilkada-2024",
-            title="Pilkada Serentak 2024",
-            issuing_authority="Pemerintah Kota Contoh",
-            place="Contoh",
-            opens_at=utcnow() - timedelta(days=1),
-            closes_at=utcnow() + timedelta(days=30),
         )
         session.commit()
         built.campaign_id, built.unit_id = campaign.id, unit.id

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from pakta import keys
 from pakta.models import Employee, EmploymentType, SignatureMethod, VerificationAttempt, utcnow
-from pakta.services import apel, campaigns, signing
+from pakta.services import apel, signing
+from tests.conftest import make_campaign
 
 WIB = ZoneInfo("Asia/Jakarta")
 CODE = "482913"
@@ -16,12 +17,8 @@ MORNING = datetime(2024, 7, 29, 10, 15, 30, tzinfo=WIB).astimezone(UTC)
 
 @pytest.fixture
 def campaign(session):
-    return campaigns.create_campaign(
+    return make_campaign(
         session,
-        slug="pilkada-2024",
-        title="Pilkada 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=MORNING - timedelta(days=2),
         closes_at=MORNING + timedelta(days=30),
     )

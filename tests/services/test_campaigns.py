@@ -4,17 +4,7 @@ import pytest
 
 from pakta.models import Employee, EmploymentType, SignatureMethod
 from pakta.services import campaigns, signing
-
-
-def make_campaign(session, **overrides):
-    values = dict(
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024 — Pemerintah Kota Contoh",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-    )
-    values.update(overrides)
-    return campaigns.create_campaign(session, **values)
+from tests.conftest import make_campaign
 
 
 def test_a_new_campaign_carries_the_four_points_of_the_2022_joint_decree(session):

@@ -18,12 +18,10 @@ from pakta.models import (
     Signature,
     SignatureMethod,
     Unit,
-    utcnow,
 )
 from pakta.services import certificate_bulk, certificates, demo, pdf_check, signing, tokens
-from pakta.services.campaigns import create_campaign
 from pakta.services.identity import make_nip
-from tests.conftest import TEST_SECRET, _postgres_url
+from tests.conftest import TEST_SECRET, _postgres_url, make_campaign
 
 
 def sign_up(session, campaign, unit, count: int, first: int = 0) -> list[Signature]:
@@ -244,16 +242,11 @@ def committed_app(tmp_path_factory):
         pemda = Unit(code="PEMDA", name="Pemerintah Kota Contoh")
         dinkes = Unit(code="DINKES", name="Dinas Kesehatan", parent=pemda)
         session.add_all([pemda, dinkes])
-        campaign = create_campaign(
+        campaign = make_campaign(
             session,
-            slug="pilkada-2024",
             title="Pilkada Serentak 2024 — Pemerintah Kota Contoh",
-            issuing_authority="Pemerintah Kota Contoh",
-            place="Contoh",
             official_name="Dr. H. Ahmad, M.Si.",
             official_title="Sekretaris Daerah",
-            opens_at=utcnow() - timedelta(days=1),
-            closes_at=utcnow() + timedelta(days=30),
         )
         sign_up(session, campaign, dinkes, 5)
         certificate_keys.init(session, app.instance_path, None)

@@ -9,11 +9,12 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from pakta.models import Employee, EmploymentType, SignatureMethod, Unit
-from pakta.services import campaigns, exports, link_exports, signing
+from pakta.services import exports, link_exports, signing
 from pakta.services.links import LinkRow
 from pakta.services.reminders import Pending
 from pakta.services.rollups import View, unit_rollups
 from pakta.services.spreadsheet import csv_bytes, neutralize, sheet_title, xlsx_text
+from tests.conftest import make_campaign
 
 WIB = ZoneInfo("Asia/Jakarta")
 OPENS = datetime(2024, 7, 28, 0, 0, tzinfo=WIB).astimezone(UTC)
@@ -35,12 +36,8 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def campaign(session):
-    made = campaigns.create_campaign(
+    made = make_campaign(
         session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=OPENS,
         closes_at=OPENS + timedelta(days=30),
     )

@@ -6,9 +6,10 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from pakta.models import Employee, EmploymentType
-from pakta.services import campaigns, link_exports, links
+from pakta.services import link_exports, links
 from pakta.services.links import LinkRow
 from pakta.services.units import subtree_ids
+from tests.conftest import make_campaign
 
 BASE_URL = "https://pakta.contoh.go.id"
 
@@ -40,7 +41,7 @@ def row(number: int, name: str = "Budi Santoso", unit_name: str = "Dinas Kesehat
 
 @pytest.fixture
 def campaign(session):
-    return campaigns.create_campaign(
+    return make_campaign(
         session, slug="pilkada-2024", title="Pilkada", issuing_authority="Pemda", place="Contoh"
     )
 

@@ -3,62 +3,23 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
-from pakta.db import database
-from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod
+from pakta.models import IssuedCertificate, SignatureMethod
 from pakta.services import campaigns, links, signing
+from tests.conftest import make_campaign
 
 NOW = datetime(2024, 7, 29, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-        opens_at=NOW - timedelta(days=1),
-        closes_at=NOW + timedelta(days=30),
+    made = make_campaign(
+        session, opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=30)
     )
     campaigns.update_pact(
         session, made, campaigns.PactContent("Pakta, versi kedua", "", ["a", "b", "c"], [])
     )
     return made
-
-
-@pytest.fixture
-def employee(session, units):
-    person = Employee(
-        identity_number="198609262015051001",
-        name="Budi Santoso",
-        position="Perawat",
-        employment_type=EmploymentType.PNS,
-        unit=units["DINKES-P2P"],
-    )
-    session.add(person)
-    session.flush()
-    return person
-
-
-@pytest.fixture
-def token(session, campaign, employee):
-    return links.export_rows(session, campaign, None, None)[0].token
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, *_rest):
-        seen.append(statement)
-
-    engine = database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(

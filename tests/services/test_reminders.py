@@ -8,9 +8,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from pakta.models import Employee, EmploymentType, Reminder, SignatureMethod, utcnow
-from pakta.services import campaigns, links, reminders, signing
+from pakta.services import links, reminders, signing
 from pakta.services.reminders import SmtpSettings
 from pakta.services.units import subtree_ids
+from tests.conftest import make_campaign
 
 BASE_URL = "https://pakta.contoh.go.id"
 
@@ -59,13 +60,8 @@ def settings_for(controller, **changes) -> SmtpSettings:
 
 @pytest.fixture
 def campaign(session):
-    return campaigns.create_campaign(
+    return make_campaign(
         session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=1),
         closes_at=datetime(2099, 8, 9, 17, 0, tzinfo=UTC),  # Sabtu, 10 Agustus 2099, 00.00 WIB
     )
 

@@ -6,11 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
-from pakta.db import database
-from pakta.models import Employee, EmploymentType, SignatureMethod, Unit
-from pakta.services import campaigns, signing
+from pakta.models import EmploymentType, SignatureMethod, Unit
+from pakta.services import signing
 from pakta.services.rollups import (
     Counts,
     View,
@@ -23,6 +21,7 @@ from pakta.services.rollups import (
     signatures_today,
     unit_rollups,
 )
+from tests.conftest import make_campaign, make_employee
 
 WIB = ZoneInfo("Asia/Jakarta")
 OPENS = datetime(2024, 7, 28, 0, 0, tzinfo=WIB).astimezone(UTC)
@@ -33,12 +32,8 @@ _numbers = itertools.count(1)
 
 @pytest.fixture
 def campaign(session):
-    return campaigns.create_campaign(
+    return make_campaign(
         session,
-        slug="pilkada-2024",
-        title="Pilkada 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=OPENS,
         closes_at=CLOSES,
     )
@@ -46,17 +41,15 @@ def campaign(session):
 
 def person(session, unit, kind="PNS", *, name=None, active=True):
     number = next(_numbers)
-    employee = Employee(
+    return make_employee(
+        session,
+        unit,
         identity_number=f"T{number:09d}",
         name=name or f"Pegawai {number}",
         position="Pelaksana",
         employment_type=EmploymentType(kind),
-        unit=unit,
         active=active,
     )
-    session.add(employee)
-    session.flush()
-    return employee
 
 
 def sign(session, campaign, employee, at=None):
@@ -158,32 +151,22 @@ def test_an_operator_scope_leaves_out_other_branches_even_with_its_parent_outsid
 
 
 def test_the_scope_is_applied_in_the_queries_and_their_number_is_fixed(
-    app, session, units, campaign, staffed
+    session, units, campaign, staffed, statements
 ):
     session.commit()  # the tallies settle on commit: reading them is then all that is left
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("SAVEPOINT"):  # the test harness's, not the rollup's
-            statements.append((statement, parameters))
-
-    engine = database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for view, expected in ((View.ROSTER, 2), (View.HISTORY, 2)):
-            statements.clear()
-            unit_rollups(session, campaign.id, root_unit_ids={units["DINKES"].id}, view=view)
-            assert len(statements) == expected
-            data = [(sql, params) for sql, params in statements if "FROM unit_tally" in sql]
-            assert data
-            scope = {units["DINKES"].id, units["DINKES-P2P"].id}
-            for sql, params in data:
-                values = set(params.values() if isinstance(params, dict) else params)
-                assert " IN (" in sql
-                assert scope <= values
-                assert units["DISDIK"].id not in values
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    for view, expected in ((View.ROSTER, 2), (View.HISTORY, 2)):
+        statements.clear()
+        unit_rollups(session, campaign.id, root_unit_ids={units["DINKES"].id}, view=view)
+        assert len(statements) == expected
+        data = [sql for sql in statements if "FROM unit_tally" in sql]
+        assert data
+        scope = {units["DINKES"].id, units["DINKES-P2P"].id}
+        for sql in data:
+            params = sql.parameters
+            values = set(params.values() if isinstance(params, dict) else params)
+            assert " IN (" in sql
+            assert scope <= values
+            assert units["DISDIK"].id not in values
 
 
 def test_an_operator_without_a_unit_sees_nothing(session, campaign, staffed):
@@ -229,12 +212,10 @@ def test_inactive_employees_are_off_the_roster_and_their_signatures_count_only_i
 
 
 def test_signatures_in_other_campaigns_do_not_count(session, units, campaign):
-    other = campaigns.create_campaign(
+    other = make_campaign(
         session,
         slug="pilgub-2024",
         title="Pilgub 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=OPENS,
         closes_at=CLOSES,
     )

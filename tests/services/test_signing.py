@@ -15,7 +15,8 @@ from pakta.models import (
     SignatureMethod,
     Unit,
 )
-from pakta.services import campaigns, signing
+from pakta.services import signing
+from tests.conftest import make_campaign, make_employee
 
 NOW = datetime(2024, 7, 29, 2, 0, tzinfo=UTC)  # 09:00 WIB, just after the apel
 ALL_POINTS = [1, 2, 3, 4]
@@ -23,29 +24,16 @@ ALL_POINTS = [1, 2, 3, 4]
 
 @pytest.fixture
 def campaign(session):
-    return campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-        opens_at=NOW - timedelta(days=1),
-        closes_at=NOW + timedelta(days=30),
+    return make_campaign(
+        session, opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=30)
     )
 
 
 @pytest.fixture
 def employee(session, units):
-    person = Employee(
-        identity_number="198609262015051001",
-        name="Dra. Hj. Siti Aminah, M.Pd.",
-        position="Kepala Bidang",
-        employment_type=EmploymentType.PNS,
-        unit=units["DINKES"],
+    return make_employee(
+        session, units["DINKES"], name="Dra. Hj. Siti Aminah, M.Pd.", position="Kepala Bidang"
     )
-    session.add(person)
-    session.flush()
-    return person
 
 
 def drawn(**overrides):
@@ -169,12 +157,10 @@ def committed_signer(app, database_url):
             employment_type=EmploymentType.PNS,
             unit=unit,
         )
-        campaign = campaigns.create_campaign(
+        campaign = make_campaign(
             setup,
             slug="race-2024",
             title="Race",
-            issuing_authority="Pemda",
-            place="Contoh",
             opens_at=NOW - timedelta(days=1),
             closes_at=NOW + timedelta(days=1),
         )
@@ -271,12 +257,10 @@ def test_a_caller_that_looked_up_and_lost_the_race_is_handed_the_signature_that_
 def test_a_submission_id_that_signed_another_campaign_does_not_count_for_this_one(
     session, campaign, employee
 ):
-    other = campaigns.create_campaign(
+    other = make_campaign(
         session,
         slug="pilkada-2025",
         title="Pilkada 2025",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=NOW - timedelta(days=1),
         closes_at=NOW + timedelta(days=30),
     )

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from pakta import migrate
-from pakta.db import begin_write, database, make_engine
+from pakta.db import begin_write, make_engine
 from pakta.models import (
     Campaign,
     Employee,
@@ -23,24 +23,23 @@ from pakta.models import (
     UnitTally,
     utcnow,
 )
-from pakta.services import campaigns, signing, tallies
+from pakta.services import signing, tallies
 from pakta.services.tallies import Tally
+from tests.conftest import make_campaign, make_employee
 
 _numbers = itertools.count(1)
 
 
 def person(session, unit, kind="PNS", *, active=True):
     number = next(_numbers)
-    employee = Employee(
+    return make_employee(
+        session,
+        unit,
         identity_number=f"TL{number:08d}",
         name=f"Pegawai {number}",
         employment_type=EmploymentType(kind),
-        unit=unit,
         active=active,
     )
-    session.add(employee)
-    session.flush()
-    return employee
 
 
 def sign(session, campaign, employee):
@@ -57,33 +56,18 @@ def assert_current(session, campaign_id):
     assert tallies.read(session, campaign_id) == tallies.count_from_rows(session, campaign_id)
 
 
-@pytest.fixture
-def recorded(app):
-    """The SQL the app's engine runs during the test, the harness's savepoints aside."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
-            statements.append(statement)
-
-    engine = database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(engine, "before_cursor_execute", record)
-
-
 def test_a_committed_signature_adds_one_with_a_single_upsert_and_no_recount(
-    session, units, campaign, recorded
+    session, units, campaign, statements
 ):
     signer = person(session, units["DINKES"], "PPPK")
     session.commit()
     before = tallies.read(session, campaign.id)[(units["DINKES"].id, "PPPK")]
 
-    recorded.clear()
+    statements.clear()
     sign(session, campaign, signer)
     session.commit()
 
-    tally_writes = [sql for sql in recorded if "unit_tally" in sql]
+    tally_writes = [sql for sql in statements if "unit_tally" in sql]
     assert len(tally_writes) == 1 and tally_writes[0].startswith("INSERT INTO unit_tally")
     after = tallies.read(session, campaign.id)[(units["DINKES"].id, "PPPK")]
     assert after == Tally(before.roster, before.signed + 1, before.collected + 1)
@@ -154,12 +138,10 @@ def test_bulk_statements_on_the_roster_recount_the_tallies(session, units, campa
 def test_a_new_campaign_starts_with_the_roster_and_nobody_signed(session, units):
     person(session, units["DISDIK"], "PPPK")
     person(session, units["DISDIK"], "PPPK", active=False)
-    made = campaigns.create_campaign(
+    made = make_campaign(
         session,
         slug="baru",
         title="Baru",
-        issuing_authority="Pemda",
-        place="Contoh",
         opens_at=utcnow(),
         closes_at=utcnow() + timedelta(days=7),
     )
@@ -242,13 +224,10 @@ def committed_unit(app, database_url):
             )
             for n in range(12)
         ]
-        made = campaigns.create_campaign(
+        made = make_campaign(
             setup,
             slug="tally-race",
             title="Race",
-            issuing_authority="Pemda",
-            place="Contoh",
-            opens_at=utcnow() - timedelta(days=1),
             closes_at=utcnow() + timedelta(days=1),
         )
         setup.add_all([unit, *people])
@@ -330,13 +309,10 @@ def test_the_migration_counts_the_rows_already_there(tmp_path):
     with Session(engine) as db:
         unit = Unit(code="ADA", name="Unit yang sudah ada")
         db.add(unit)
-        made = campaigns.create_campaign(
+        made = make_campaign(
             db,
             slug="lama",
             title="Lama",
-            issuing_authority="Pemda",
-            place="Contoh",
-            opens_at=utcnow() - timedelta(days=1),
             closes_at=utcnow() + timedelta(days=1),
         )
         people = [person(db, unit, kind) for kind in ("PNS", "PNS", "PPPK")]

@@ -1,7 +1,8 @@
 from sqlalchemy import select
 
-from pakta.models import AuditEvent, Campaign, Employee, EmploymentType, SignatureMethod
-from pakta.services import campaigns, signing
+from pakta.models import AuditEvent, Campaign, SignatureMethod
+from pakta.services import signing
+from tests.conftest import make_employee
 
 DETAILS = {
     "title": "Pilkada Serentak 2024 — Pemerintah Kota Contoh",
@@ -34,16 +35,9 @@ def test_a_campaign_that_closes_before_it_opens_is_refused_in_the_form(
     assert session.scalar(select(Campaign)) is None
 
 
-def make_campaign(session):
-    campaign = campaigns.create_campaign(
-        session, slug="pilkada-2024", title="Pilkada", issuing_authority="Pemda", place="Contoh"
-    )
-    session.commit()
-    return campaign
-
-
-def test_the_pact_text_can_be_edited_before_anyone_signs(client, auth, admin_user, session):
-    campaign = make_campaign(session)
+def test_the_pact_text_can_be_edited_before_anyone_signs(
+    client, auth, admin_user, session, campaign
+):
     auth.login()
     response = client.post(
         f"/admin/kampanye/{campaign.slug}",
@@ -62,17 +56,9 @@ def test_the_pact_text_can_be_edited_before_anyone_signs(client, auth, admin_use
 
 
 def test_the_pact_text_is_frozen_in_the_admin_page_after_a_signature(
-    client, auth, admin_user, units, session
+    client, auth, admin_user, units, session, campaign
 ):
-    campaign = make_campaign(session)
-    employee = Employee(
-        identity_number="198609262015051001",
-        name="Budi",
-        employment_type=EmploymentType.PNS,
-        unit=units["DINKES"],
-    )
-    session.add(employee)
-    session.flush()
+    employee = make_employee(session, units["DINKES"], name="Budi")
     signing.record_signature(
         session,
         campaign=campaign,
@@ -97,12 +83,13 @@ def test_an_unknown_campaign_is_a_404(client, auth, admin_user):
     assert client.get("/admin/kampanye/tidak-ada").status_code == 404
 
 
-def test_an_admin_uploads_the_logo_printed_on_certificates(client, auth, admin_user, session):
+def test_an_admin_uploads_the_logo_printed_on_certificates(
+    client, auth, admin_user, session, campaign
+):
     import io
 
     from PIL import Image
 
-    campaign = make_campaign(session)
     buffer = io.BytesIO()
     Image.new("RGB", (100, 100), "navy").save(buffer, "PNG")
     auth.login()

@@ -18,7 +18,7 @@ from pakta.models import (
     VerificationAttempt,
     utcnow,
 )
-from pakta.services import apel, campaigns, signing
+from pakta.services import apel, signing
 
 CODE = "482913"
 BUDI = "198609262015051001"
@@ -40,21 +40,6 @@ def client(client):
     """These tests read the English messages; the default catalog is Indonesian."""
     client.post("/bahasa/en")
     return client
-
-
-@pytest.fixture
-def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=1),
-        closes_at=utcnow() + timedelta(days=30),
-    )
-    session.commit()
-    return made
 
 
 def add_person(session, unit, number, name, code=CODE) -> Employee:

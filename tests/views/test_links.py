@@ -5,12 +5,13 @@ import pytest
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, EmploymentType
-from pakta.services import campaigns, links
+from pakta.services import links
+from tests.conftest import make_campaign
 
 
 @pytest.fixture
 def campaign(session):
-    made = campaigns.create_campaign(
+    made = make_campaign(
         session, slug="pilkada-2024", title="Pilkada", issuing_authority="Pemda", place="Contoh"
     )
     session.commit()

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from pakta.db import database
 from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, utcnow
-from pakta.services import campaigns, links
+from pakta.services import links
 
 
 def signature_data_url() -> str:
@@ -24,42 +23,6 @@ def signature_data_url() -> str:
 
 
 ALL_POINTS = {"points": ["1", "2", "3", "4"]}
-
-
-@pytest.fixture
-def campaign(session):
-    made = campaigns.create_campaign(
-        session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
-        opens_at=utcnow() - timedelta(days=1),
-        closes_at=utcnow() + timedelta(days=30),
-    )
-    session.commit()
-    return made
-
-
-@pytest.fixture
-def employee(session, units):
-    person = Employee(
-        identity_number="198609262015051001",
-        name="Budi Santoso",
-        position="Perawat Ahli Pertama",
-        employment_type=EmploymentType.PNS,
-        unit=units["DINKES-P2P"],
-    )
-    session.add(person)
-    session.commit()
-    return person
-
-
-@pytest.fixture
-def token(session, campaign, employee):
-    rows = links.export_rows(session, campaign, None, None)
-    session.commit()
-    return rows[0].token
 
 
 def signatures(session):
@@ -264,24 +227,6 @@ def test_the_form_carries_a_submission_id_and_a_resent_form_signs_once(client, s
 
 
 # -- the cost of a signature: thousands sign in the minutes after an apel --------------------
-
-# Statements that only manage transactions (the tests run each request in a savepoint).
-_TRANSACTION = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app sends while the test runs, transaction control left out."""
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, *_rest):
-        if not _TRANSACTION.match(statement):
-            seen.append(" ".join(statement.split()))
-
-    engine = database(app).engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_signing_page_takes_one_query(client, token, statements):

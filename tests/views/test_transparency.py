@@ -3,16 +3,14 @@ from datetime import timedelta
 import pytest
 
 from pakta.models import Unit, utcnow
-from pakta.services import campaigns
+from tests.conftest import make_campaign
 
 
-def make_campaign(session, slug, *, opens_in_days=-3, public=True):
-    made = campaigns.create_campaign(
+def public_campaign(session, slug, *, opens_in_days=-3, public=True):
+    made = make_campaign(
         session,
         slug=slug,
         title=f"Kampanye {slug}",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
         opens_at=utcnow() + timedelta(days=opens_in_days),
         closes_at=utcnow() + timedelta(days=opens_in_days + 30),
     )
@@ -23,7 +21,7 @@ def make_campaign(session, slug, *, opens_in_days=-3, public=True):
 
 @pytest.fixture
 def campaign(session):
-    return make_campaign(session, "pilkada-2024")
+    return public_campaign(session, "pilkada-2024")
 
 
 def test_the_page_shows_each_opd_rate_with_sub_units_rolled_up(client, staffed):
@@ -73,8 +71,8 @@ def test_the_admin_switch_on_the_dashboard_hides_the_page(
 def test_an_older_published_campaign_can_be_chosen_and_unpublished_ones_cannot(
     client, session, staffed
 ):
-    old = make_campaign(session, "pemilu-2019", opens_in_days=-400)
-    hidden = make_campaign(session, "pilkada-2020", opens_in_days=-300, public=False)
+    old = public_campaign(session, "pemilu-2019", opens_in_days=-400)
+    hidden = public_campaign(session, "pilkada-2020", opens_in_days=-300, public=False)
     page = client.get("/transparansi", query_string={"campaign": old.slug})
     assert page.status_code == 200 and old.title in page.text
     assert client.get("/transparansi", query_string={"campaign": hidden.slug}).status_code == 404

@@ -1,12 +1,12 @@
 import json
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from pakta import keys
 from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, Unit
-from pakta.services import campaigns
 from pakta.services.roster import apply_import, plan_import, read_table
+from tests.conftest import make_campaign
 from tests.services.roster.conftest import (
     add_employee,
     employee,
@@ -70,25 +70,16 @@ def test_new_employees_are_created_with_cleaned_and_normalised_values(session, u
     assert employee(session, nip(5)).phone == "+628125551234"
 
 
-def test_reimporting_an_unchanged_file_changes_nothing(session, units):
+def test_reimporting_an_unchanged_file_changes_nothing(session, units, statements):
     rows = roster_rows(20, units=("UPT-BARU", "DINKES", "DISDIK"))
     rows[0].update(unit_nama="UPT Baru", unit_induk="DINKES", kode_verifikasi="A1B2C3")
     rows[1].update(email="x@contoh.go.id", telepon="081234567890")
     import_rows(session, rows)
     stamps = dict(session.execute(select(Employee.identity_number, Employee.updated_at)).all())
 
-    statements = []
-    connection = session.connection()
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", remember)
-    try:
-        plan, result = import_rows(session, rows)
-        session.flush()
-    finally:
-        event.remove(connection, "before_cursor_execute", remember)
+    statements.clear()
+    plan, result = import_rows(session, rows)
+    session.flush()
 
     assert plan.unchanged == 20
     assert not plan.has_changes
@@ -101,12 +92,8 @@ def test_reimporting_an_unchanged_file_changes_nothing(session, units):
 
 def test_a_moved_employee_moves_while_an_earlier_signature_keeps_its_unit(session, units):
     person = add_employee(session, units["DINKES"], nip(1), name="Siti Aminah")
-    campaign = campaigns.create_campaign(
+    campaign = make_campaign(
         session,
-        slug="pilkada-2024",
-        title="Pilkada Serentak 2024",
-        issuing_authority="Pemerintah Kota Contoh",
-        place="Contoh",
     )
     signature = Signature(
         public_id="sig-1",

@@ -1,0 +1,98 @@
+"""What the benchmarks share: the repository on ``sys.path``, a migrated app on a fresh database,
+a temporary PostgreSQL database, the --postgresql-url option, and timing by medians.
+
+Imported first by each ``bench/*.py`` script (``python bench/x.py`` puts this folder on the
+path), so that the ``pakta`` imports after it find the package.
+"""
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from pakta import create_app, migrate  # noqa: E402
+from pakta.db import make_engine  # noqa: E402
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+BENCH_SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def add_postgresql_url(parser: argparse.ArgumentParser, help: str) -> None:
+    """--postgresql-url, by default PAKTA_TEST_DATABASE_URL, else the local test server."""
+    parser.add_argument(
+        "--postgresql-url",
+        default=os.environ.get("PAKTA_TEST_DATABASE_URL", DEFAULT_SERVER),
+        help=help,
+    )
+
+
+@contextlib.contextmanager
+def temporary_postgresql(server_url: str, prefix: str) -> Iterator[str]:
+    """Creates an empty database named ``<prefix>_<random>`` on the server and yields its URL;
+    drops it afterwards. Raises ``OperationalError`` when the server does not answer."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except BaseException:
+        admin.dispose()
+        raise
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrated_app(database_url: str | None, directory: str):
+    """The app on ``database_url`` (an empty database), or on a SQLite file in ``directory``
+    when it is None, with the migrations applied; ``directory`` is its instance folder."""
+    url = database_url or f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": url,
+            "SECRET_KEY": BENCH_SECRET,
+            "INSTANCE_PATH": directory,
+        }
+    )
+
+
+def timed_ms(
+    actions: dict[str, Callable[[int], object]], runs: int, warmup: int
+) -> dict[str, list[float]]:
+    """Run each action untimed for n = 0 .. warmup - 1, then time it for the next ``runs`` n.
+
+    The actions take turns, run by run, so that a busy machine slows them alike and the ratio
+    of their medians holds.
+    """
+    for n in range(warmup):
+        for action in actions.values():
+            action(n)
+    timings: dict[str, list[float]] = {name: [] for name in actions}
+    for n in range(warmup, warmup + runs):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action(n)
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    """The median of ``runs`` timings of ``action`` after one untimed run (warm caches)."""
+    return statistics.median(timed_ms({"action": lambda _n: action()}, runs, warmup=1)["action"])
