@@ -20,7 +20,7 @@ from pakta.forms.admin import (
 )
 from pakta.i18n import _
 from pakta.models import AuditEvent, Campaign, Employee, RosterUpload, Signature, Unit, utcnow
-from pakta.services import audit, campaigns, roster
+from pakta.services import audit, campaigns, roster, units
 from pakta.timeutil import local_zone, to_local
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -195,8 +195,10 @@ def campaign_edit(slug: str):
 
 
 @bp.route("/roster", methods=["GET", "POST"])
-@admin_required
+@login_required
 def roster_upload():
+    # Admins import for the whole Pemda, operators for their own unit and those below it.
+    _check_may_import()
     form = RosterUploadForm()
     if form.validate_on_submit():
         upload = form.roster.data
@@ -219,6 +221,11 @@ def roster_upload():
     return render_template("admin/roster_upload.html", form=form)
 
 
+def _check_may_import() -> None:
+    if not current_user.is_admin and current_user.unit_id is None:
+        abort(403)
+
+
 def _pending_upload(token: str) -> RosterUpload:
     upload = get_session().scalar(select(RosterUpload).where(RosterUpload.token == token))
     if (
@@ -232,10 +239,12 @@ def _pending_upload(token: str) -> RosterUpload:
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])
-@admin_required
+@login_required
 def roster_preview(token: str):
+    _check_may_import()
     db = get_session()
     upload = _pending_upload(token)
+    within = units.visible_unit_ids(db, current_user)
     form = RosterConfirmForm()
     deactivate = (
         bool(form.deactivate_missing.data)
@@ -243,7 +252,7 @@ def roster_preview(token: str):
         else (request.args.get("deactivate_missing") == "1")
     )
     table = roster.read_table(upload.content, upload.filename)
-    plan = roster.plan_import(db, table, deactivate_missing=deactivate)
+    plan = roster.plan_import(db, table, deactivate_missing=deactivate, within=within)
     if form.validate_on_submit():
         if plan.problems and not form.skip_bad_rows.data:
             flash(_("Nothing was imported: fix the bad rows, or choose to skip them."), "error")

@@ -101,3 +101,27 @@ def test_another_admin_cannot_open_someone_elses_upload(
     other = app.test_client()
     other.post("/masuk", data={"email": "other@contoh.go.id", "password": PASSWORD})
     assert other.get(location).status_code == 404
+
+
+OPERATOR_FILE = (
+    "NIP;Nama Lengkap;Unit Kerja;Jabatan;Jenis\n"
+    "198609262015051001;Budi Santoso;DINKES-P2P;Perawat;PNS\n"
+    "200012312024211001;Siti Aminah;DISDIK;Guru;PPPK\n"
+)
+
+
+def test_an_operator_imports_for_their_own_unit_and_rows_elsewhere_are_refused(
+    client, auth, operator_user, units, session
+):
+    auth.login(operator_user.email)
+    page = client.get("/admin/roster")
+    assert page.status_code == 200
+    location = upload(client, OPERATOR_FILE).headers["Location"]
+    preview = client.get(location)
+    assert "DISDIK" in preview.text and "Budi Santoso" in preview.text
+    assert client.post(location, data={}).status_code == 200  # blocked: a bad row
+    assert employees(session) == 0
+    done = client.post(location, data={"skip_bad_rows": "y"})
+    assert done.status_code == 200
+    imported = session.scalars(select(Employee.name)).all()
+    assert imported == ["Budi Santoso"]

@@ -91,7 +91,7 @@ def test_choosing_english_switches_the_interface(client):
     assert client.post("/bahasa/xx").status_code == 404
 
 
-ADMIN_ONLY = ["/admin/kampanye", "/admin/kampanye/baru", "/admin/roster", "/admin/audit"]
+ADMIN_ONLY = ["/admin/kampanye", "/admin/kampanye/baru", "/admin/audit"]
 LOGGED_IN = ["/admin/", "/akun/kata-sandi", *ADMIN_ONLY]
 
 

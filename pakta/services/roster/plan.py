@@ -227,11 +227,25 @@ class _StoredEmployee:
 
 
 def plan_import(
-    session: Session, table: RosterTable, *, deactivate_missing: bool = False
+    session: Session,
+    table: RosterTable,
+    *,
+    deactivate_missing: bool = False,
+    within: set[int] | None = None,
 ) -> ImportPlan:
-    """Compare ``table`` with the database; reads only. Returns an ``ImportPlan``."""
+    """Compare ``table`` with the database; reads only. Returns an ``ImportPlan``.
+
+    ``within`` limits the import to those units (an operator's sub-tree, from
+    ``units.visible_unit_ids``; None is the whole Pemda): a row is bad when its unit is
+    outside them, when it names a new unit without a parent inside them, when it moves a
+    unit out of them, or when its person is on the roster of a unit outside them; and
+    ``deactivate_missing`` deactivates only people inside them.
+    """
     units = {unit.code.upper(): unit for unit in session.scalars(select(Unit))}
     unit_keys_by_id = {unit.id: key for key, unit in units.items()}
+    scope_keys = (
+        None if within is None else {unit_keys_by_id[i] for i in within if i in unit_keys_by_id}
+    )
     stored = {
         row.identity_number: _StoredEmployee(*row)
         for row in session.execute(
@@ -271,9 +285,24 @@ def plan_import(
         if not row_problems:
             rows.append(row)
 
-    tree = _UnitTree(units, unit_keys_by_id)
+    tree = _UnitTree(units, unit_keys_by_id, scope_keys)
     good_rows = []
     for row in rows:
+        existing = stored.get(row.number)
+        if within is not None and existing is not None and existing.unit_id not in within:
+            problems.append(
+                RowProblem(
+                    row.row,
+                    "nip",
+                    str(
+                        _l(
+                            "This person is on the roster of unit {code}, outside your unit: "
+                            "ask an admin to move them."
+                        )
+                    ).format(code=_shown(tree.code(unit_keys_by_id[existing.unit_id]))),
+                )
+            )
+            continue
         unit_problems = tree.state(row)
         problems.extend(unit_problems)
         if not unit_problems:
@@ -299,7 +328,9 @@ def plan_import(
         plan.deactivations = [
             EmployeeDeactivation(employee.id, employee.identity_number, employee.name)
             for employee in stored.values()
-            if employee.active and employee.identity_number not in present
+            if employee.active
+            and employee.identity_number not in present
+            and (within is None or employee.unit_id in within)
         ]
 
     order = {column: position for position, column in enumerate(COLUMNS)}
@@ -471,8 +502,12 @@ class _UnitTree:
     them fit what earlier good rows stated and keep the tree a tree; otherwise the row is bad.
     """
 
-    def __init__(self, units: dict[str, Unit], keys_by_id: dict[int, str]) -> None:
+    def __init__(
+        self, units: dict[str, Unit], keys_by_id: dict[int, str], scope: set[str] | None = None
+    ) -> None:
         self.units = units
+        # The keys of the units an operator's import may touch (None: all of them).
+        self.scope = scope
         self.parent_of: dict[str, str | None] = {
             key: keys_by_id.get(unit.parent_id) for key, unit in units.items()
         }
@@ -527,6 +562,8 @@ class _UnitTree:
                         ).format(parent=_shown(row.parent_code), code=_shown(row.unit_code)),
                     )
                 )
+        if not problems and self.scope is not None:
+            problems = self._outside_scope(row, key, parent_key)
         if problems:
             return problems
 
@@ -538,6 +575,34 @@ class _UnitTree:
             self.stated_parent.setdefault(key, (parent_key, row.parent_code, row.row))
             self.parent_of[key] = parent_key
         return []
+
+    def _inside_scope(self, key: str | None) -> bool:
+        """Whether walking up from ``key`` meets an existing unit of the scope."""
+        seen = set()
+        while key is not None and key not in seen:
+            if key in self.scope and key in self.units:
+                return True
+            seen.add(key)
+            key = self.parent_of.get(key)
+        return False
+
+    def _outside_scope(self, row: _Row, key: str, parent_key: str | None) -> list[RowProblem]:
+        """An operator's row must keep its unit inside the operator's sub-tree."""
+        moved = parent_key is not None and parent_key != self.parent_of.get(key)
+        if key in self.units and key not in self.scope:
+            column, message = "unit_kode", _l("Unit {code} is not under your unit.")
+        elif key not in self.units and not self._inside_scope(
+            parent_key or self.parent_of.get(key)
+        ):
+            column, message = (
+                "unit_induk",
+                _l("New unit {code} needs a parent unit (unit_induk) under your unit."),
+            )
+        elif moved and not self._inside_scope(parent_key):
+            column, message = "unit_induk", _l("Unit {code} cannot be moved out of your unit.")
+        else:
+            return []
+        return [RowProblem(row.row, column, str(message).format(code=_shown(row.unit_code)))]
 
     def _mention(self, key: str, code: str) -> None:
         if key not in self.units and key not in self.new_codes:

@@ -5,6 +5,7 @@ from pakta.models import EmploymentType, Unit
 from tests.services.roster.conftest import (
     add_employee,
     employee,
+    import_rows,
     nip,
     only_problem,
     plan_rows,
@@ -220,3 +221,60 @@ def test_planning_changes_nothing_in_the_database(session, units):
     assert session.scalar(select(Unit).where(Unit.code == "NEW-UNIT")) is None
     assert units["DINKES"].name == "Dinas Kesehatan"
     assert not employee(session, nip(1)).active
+
+
+# -- an operator's import: their unit and the units below it ---------------------------------
+
+
+def scope(units, *codes):
+    return {units[code].id for code in codes}
+
+
+def test_an_operators_rows_for_their_own_sub_tree_are_planned(session, units):
+    rows = roster_rows(4, units=("DINKES", "DINKES-P2P"))
+    plan = plan_rows(session, rows, within=scope(units, "DINKES", "DINKES-P2P"))
+    assert plan.problems == [] and len(plan.creates) == 4
+
+
+def test_an_operators_row_for_another_unit_is_bad(session, units):
+    rows = roster_rows(2, units=("DINKES", "DISDIK"))
+    plan = plan_rows(session, rows, within=scope(units, "DINKES", "DINKES-P2P"))
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "unit_kode")]
+    assert len(plan.creates) == 1
+
+
+def test_an_operator_creates_a_new_unit_only_under_their_own(session, units):
+    rows = roster_rows(3, units=("PUSKESMAS-1",))
+    rows[0]["unit_induk"] = "DINKES-P2P"
+    rows[2]["unit_kode"] = "UPT-LAIN"
+    within = scope(units, "DINKES", "DINKES-P2P")
+    plan = plan_rows(session, rows, within=within)
+    assert [(p.row, p.column) for p in plan.problems] == [(4, "unit_induk")]
+    assert [unit.code for unit in plan.new_units] == ["PUSKESMAS-1"]
+
+
+def test_an_operator_cannot_move_their_unit_or_a_sub_unit_out_of_it(session, units):
+    rows = roster_rows(2, units=("DINKES", "DINKES-P2P"))
+    rows[0]["unit_induk"] = "DISDIK"
+    rows[1]["unit_induk"] = "PEMDA"
+    plan = plan_rows(session, rows, within=scope(units, "DINKES", "DINKES-P2P"))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "unit_induk"), (3, "unit_induk")]
+    assert plan.unit_reparents == []
+
+
+def test_an_operator_cannot_take_over_someone_on_another_units_roster(session, units):
+    import_rows(session, roster_rows(1, units=("DISDIK",)))
+    rows = roster_rows(1, units=("DINKES",))
+    plan = plan_rows(session, rows, within=scope(units, "DINKES", "DINKES-P2P"))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "nip")]
+    assert "DISDIK" in plan.problems[0].message
+    assert plan.updates == []
+
+
+def test_an_operators_deactivation_of_missing_people_stays_in_their_sub_tree(session, units):
+    import_rows(session, roster_rows(4, units=("DINKES", "DISDIK")))
+    newcomer = roster_rows(1, units=("DINKES",), start=10)
+    plan = plan_rows(
+        session, newcomer, within=scope(units, "DINKES", "DINKES-P2P"), deactivate_missing=True
+    )
+    assert {d.identity_number for d in plan.deactivations} == {nip(0), nip(2)}
