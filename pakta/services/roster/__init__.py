@@ -6,7 +6,9 @@ The import runs in three steps so that a person can look before anything changes
    Anything wrong with the file as a whole (wrong format, no header, a required column missing)
    raises ``RosterFileError``, and nothing else is ever raised for any input.
 2. ``plan_import`` (``plan``) compares the rows with the database and says what would change,
-   and which rows are bad and why. It reads, never writes.
+   and which rows are bad and why. It reads, never writes. Each row is cleaned by ``rows``,
+   the units it names are placed in the tree by ``tree``, and the plan is made of the
+   records in ``changes``.
 3. ``apply_import`` (``apply``) carries out the good part of a plan with a few bulk statements
    and flushes; the caller decides whether bad rows block the import, and commits.
 
@@ -14,6 +16,17 @@ The rules a plan follows are in the docstring of ``plan``.
 """
 
 from pakta.services.roster.apply import ImportResult, apply_import
+from pakta.services.roster.changes import (
+    EmployeeCreate,
+    EmployeeDeactivation,
+    EmployeeMove,
+    EmployeeUpdate,
+    ImportPlan,
+    NewUnit,
+    RowProblem,
+    UnitRename,
+    UnitReparent,
+)
 from pakta.services.roster.files import (
     COLUMNS,
     MAX_ROWS,
@@ -24,18 +37,7 @@ from pakta.services.roster.files import (
     normalise_header,
     read_table,
 )
-from pakta.services.roster.plan import (
-    EmployeeCreate,
-    EmployeeDeactivation,
-    EmployeeMove,
-    EmployeeUpdate,
-    ImportPlan,
-    NewUnit,
-    RowProblem,
-    UnitRename,
-    UnitReparent,
-    plan_import,
-)
+from pakta.services.roster.plan import plan_import
 
 __all__ = [
     "COLUMNS",

@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from pakta.models import Employee, Unit, utcnow
-from pakta.services.roster.plan import ImportPlan
+from pakta.services.roster.changes import ImportPlan
 
 
 @dataclass
