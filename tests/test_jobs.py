@@ -30,7 +30,7 @@ from sqlalchemy import select
 from pakta import create_app, jobs, migrate
 from pakta.db import database, get_session, make_engine
 from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit
-from pakta.services import certificate_jobs, links, signing
+from pakta.services import certificate_jobs, certificates, links, signing
 from tests.conftest import make_campaign
 
 SECRET = "jobs-test-secret-key-that-is-long-enough-0123456789"
@@ -391,3 +391,15 @@ def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_do
     jobs.work(app, burst=True)
     jobs.work(app, fork=False, burst=True)
     assert events == ["warm up", rq.Worker, rq.SimpleWorker]
+
+
+def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(
+    site, monkeypatch, caplog
+):
+    def broken():
+        raise RuntimeError("no seal here")
+
+    monkeypatch.setattr(certificates, "issuer_for_app", broken)
+    with caplog.at_level(logging.ERROR, logger="pakta.services.certificate_jobs"):
+        assert certificate_jobs.warm_up(site.app()) is False
+    assert "warming up failed" in caplog.text

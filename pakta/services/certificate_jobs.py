@@ -74,14 +74,23 @@ def warm_up(app: Flask, make_session: SessionFactory | None = None) -> bool:
     has loaded, so a parent warmed this way hands each job the imported renderer, the
     fonts, the parsed stylesheets, the scaled logo and the seal's assembled CMS instead
     of making it build them again (about 275 ms of each job, against 50-65 ms warm).
-    Returns False when there is no signature to warm up on yet.
+    Before the first signature, it loads the renderer and the seal without one. Returns
+    False when warming up failed (missing keys, say): it is logged, and the jobs will fail
+    with the same cause, where RQ records it.
     """
     make_session = make_session or own_sessions(app)
-    with app.app_context(), make_session() as session:
-        newest = session.scalar(select(Signature).order_by(Signature.id.desc()).limit(1))
-        if newest is None:
-            return False
-        certificates.produce(session, newest, certificates.issuer_for_app())
-    # The forked jobs must open connections of their own, not share the parent's.
-    database(app).engine.dispose()
+    try:
+        with app.app_context(), make_session() as session:
+            issuer = certificates.issuer_for_app()
+            newest = session.scalar(select(Signature).order_by(Signature.id.desc()).limit(1))
+            if newest is None:
+                certificates.warm_up(issuer)
+            else:
+                certificates.produce(session, newest, issuer)
+    except Exception:  # a worker that cannot warm up still starts; its jobs say why
+        log.exception("certificate worker: warming up failed")
+        return False
+    finally:
+        # The forked jobs must open connections of their own, not share the parent's.
+        database(app).engine.dispose()
     return True

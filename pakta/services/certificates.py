@@ -141,6 +141,19 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
     )
 
 
+def warm_up(issuer: Issuer) -> None:
+    """Load what every certificate needs before any signature exists to render: the renderer
+    with the certificate's stylesheets and fonts, and the seal's assembled CMS."""
+    pdf = render_pdf(
+        "<p>Pakta</p>",
+        base_url=issuer.base_url,
+        stylesheets=[STYLESHEET],
+        user_agent_stylesheet=USER_AGENT_STYLESHEET,
+        pdf_version=PDF_VERSION,
+    )
+    seal.seal_pdf(pdf, seal_signer(issuer), reason=SEAL_REASON, location="")
+
+
 def produce(
     session: Session,
     signature: Signature,

@@ -213,3 +213,13 @@ def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch)
     certificate = certificates.issue(session, signed, issuer)
     assert produced == [certificate] and isinstance(certificate, IssuedCertificate)
     assert certificate.id is not None
+
+
+def test_warming_up_without_a_signature_assembles_the_seal_for_the_certificates_to_come(
+    signing_key, issuer
+):
+    certificates._seal_signer.cache_clear()  # a process that has sealed nothing yet
+    signer = certificates.seal_signer(issuer)
+    assert not signer._templates
+    certificates.warm_up(issuer)
+    assert signer._templates
