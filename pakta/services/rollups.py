@@ -181,10 +181,6 @@ def _tree_order(
 _Grouped = dict[tuple[int, str], int]
 
 
-def _type_key(value: EmploymentType | str) -> str:
-    return value.value if isinstance(value, EmploymentType) else str(value)
-
-
 def _active_in(unit_ids: set[int] | None):
     """The roster condition: active employees, in the given units when any are given."""
     if unit_ids is None:
@@ -488,7 +484,7 @@ def _statuses(session: Session, stmt: Select) -> list[EmployeeStatus]:
             identity_number=row[1],
             name=row[2],
             position=row[3],
-            employment_type=_type_key(row[4]),
+            employment_type=tallies.type_key(row[4]),
             unit_code=row[5],
             unit_name=row[6],
             signed_at=row[7],

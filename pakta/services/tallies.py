@@ -56,7 +56,8 @@ class Tally(NamedTuple):
 Tallies = dict[tuple[int, str], Tally]
 
 
-def _type_key(value: EmploymentType | str) -> str:
+def type_key(value: EmploymentType | str) -> str:
+    """The employment type as stored: its plain value, whether read as an enum or a string."""
     return value.value if isinstance(value, EmploymentType) else str(value)
 
 
@@ -97,9 +98,9 @@ def count_from_rows(session: Session, campaign_id: int) -> Tallies:
     )
     counts: dict[tuple[int, str], list[int]] = {}
     for unit_id, kind, roster, signed in session.execute(roster_and_signed):
-        counts[(unit_id, _type_key(kind))] = [roster, signed, 0]
+        counts[(unit_id, type_key(kind))] = [roster, signed, 0]
     for unit_id, kind, number in session.execute(collected):
-        counts.setdefault((unit_id, _type_key(kind)), [0, 0, 0])[2] = number
+        counts.setdefault((unit_id, type_key(kind)), [0, 0, 0])[2] = number
     return {key: Tally(*values) for key, values in counts.items()}
 
 
@@ -166,7 +167,7 @@ def _count_signatures(session: Session, signatures: list[Signature]) -> None:
         if employee is None:  # cannot be with the foreign key; recount to be safe
             session.info[_STALE] = True
             continue
-        kind = _type_key(employee.employment_type)
+        kind = type_key(employee.employment_type)
         added[(signature.campaign_id, signature.unit_id, kind, "collected")] += 1
         if employee.active:
             added[(signature.campaign_id, employee.unit_id, kind, "signed")] += 1

@@ -5,7 +5,6 @@ The screen polls ``status.json`` (no server-sent events, nothing in memory), so
 it works through a plain reverse proxy and on any number of app processes.
 """
 
-import dataclasses
 from datetime import datetime
 
 from flask import (
@@ -33,10 +32,9 @@ from pakta.qr import qr_svg
 from pakta.security import limiter
 from pakta.services import apel as apel_service
 from pakta.services import audit, campaigns, signing, units
-from pakta.services.signature_image import SignatureImageError
 from pakta.templating import local_datetime
 from pakta.timeutil import local_zone
-from pakta.views.signing import acknowledged_points, evidence_from
+from pakta.views.signing import acknowledged_points, try_to_sign, unavailable
 
 bp = Blueprint("apel", __name__)
 
@@ -235,7 +233,7 @@ def entry(public_id: str, token: str):
     campaign = apel.campaign
     if not campaign.is_open(now):
         error = signing.CampaignNotOpen(campaign, now)
-        return render_template("signing/unavailable.html", error=error, campaign=campaign), 403
+        return unavailable(error, campaign)
     if request.method == "GET":
         session[ENTRY_KEY] = {
             "apel": apel.id,
@@ -316,30 +314,15 @@ def sign(public_id: str):
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
-        return render_template(
-            "signing/unavailable.html", error=error, campaign=campaign, employee=employee
-        ), 403
+        return unavailable(error, campaign, employee=employee)
     form = SignForm()
     error = None
     if request.method == "POST":
-        if not form.validate_on_submit():
-            error = _("The form expired or was sent twice. Reload the page and try again.")
-        else:
-            try:
-                evidence = dataclasses.replace(evidence_from(form), apel_session_id=apel.id)
-                outcome = signing.sign(
-                    db,
-                    campaign=campaign,
-                    employee=employee,
-                    method=SignatureMethod.APEL,
-                    evidence=evidence,
-                    looked_up=True,
-                )
-            except (signing.SigningError, SignatureImageError) as failure:
-                error = str(failure)
-            else:
-                db.commit()
-                return _finish(outcome.signature, apel, created=outcome.created)
+        outcome, error = try_to_sign(
+            form, campaign, employee, SignatureMethod.APEL, apel_session_id=apel.id
+        )
+        if outcome is not None:
+            return _finish(outcome.signature, apel, created=outcome.created)
     return render_template(
         "apel/sign.html",
         apel=apel,

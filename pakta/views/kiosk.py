@@ -28,7 +28,7 @@ from pakta.forms.signing import KioskExitForm, KioskSearchForm, KioskStartForm, 
 from pakta.i18n import _
 from pakta.models import Employee, Signature, SignatureMethod, utcnow
 from pakta.services import campaigns, kiosk, signing, units
-from pakta.views.signing import acknowledged_points, try_to_sign
+from pakta.views.signing import acknowledged_points, try_to_sign, unavailable
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -148,13 +148,7 @@ def sign(employee_id: int):
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
-        return render_template(
-            "signing/unavailable.html",
-            error=error,
-            campaign=campaign,
-            employee=employee,
-            kiosk=True,
-        ), 403
+        return unavailable(error, campaign, employee=employee, kiosk=True)
     form = SignForm()
     error = None
     if request.method == "POST":

@@ -30,7 +30,9 @@ def acknowledged_points(form: MultiDict) -> list[int]:
     return sorted({int(value) for value in form.getlist("points") if value.isdigit()})
 
 
-def evidence_from(form: SignForm, witness_user_id: int | None = None) -> signing.Evidence:
+def evidence_from(
+    form: SignForm, witness_user_id: int | None = None, apel_session_id: int | None = None
+) -> signing.Evidence:
     """Turn a posted form into evidence; raises SigningError or SignatureImageError."""
     png = None
     if form.signature.data:
@@ -42,8 +44,16 @@ def evidence_from(form: SignForm, witness_user_id: int | None = None) -> signing
         typed_name=None if png else (form.typed_name.data or None),
         acknowledged_points=acknowledged_points(request.form),
         witness_user_id=witness_user_id,
+        apel_session_id=apel_session_id,
         client_submission_id=form.submission_id.data or None,
     )
+
+
+def unavailable(error: signing.SigningError, campaign: Campaign, **context):
+    """The page saying why nobody can sign here now (window closed, inactive, ...): 403."""
+    return render_template(
+        "signing/unavailable.html", error=error, campaign=campaign, **context
+    ), 403
 
 
 def try_to_sign(
@@ -52,6 +62,7 @@ def try_to_sign(
     employee: Employee,
     method: SignatureMethod,
     witness_user_id: int | None = None,
+    apel_session_id: int | None = None,
 ) -> tuple[signing.Outcome | None, str | None]:
     """Validate and sign; returns the outcome, or an error to show on the form.
 
@@ -60,7 +71,7 @@ def try_to_sign(
     if not form.validate_on_submit():
         return None, _("The form expired or was sent twice. Reload the page and try again.")
     try:
-        evidence = evidence_from(form, witness_user_id)
+        evidence = evidence_from(form, witness_user_id, apel_session_id)
         outcome = signing.sign(
             get_session(),
             campaign=campaign,
@@ -89,9 +100,7 @@ def personal(token: str):
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
-        return render_template(
-            "signing/unavailable.html", error=error, campaign=campaign, employee=employee
-        ), 403
+        return unavailable(error, campaign, employee=employee)
     form = SignForm()
     error = None
     if request.method == "POST":
