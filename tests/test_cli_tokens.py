@@ -56,6 +56,16 @@ def test_tokens_revoke_takes_the_prefix_as_listed(runner, session, units):
     assert again.exit_code == 1
 
 
+def test_tokens_revoke_takes_a_bare_prefix_that_begins_with_a_dash(runner, session, units):
+    token, _raw = api_tokens.create(session, name="Dash", unit_code=None, creator="cli:t")
+    token.prefix = "-" + token.prefix[1:]
+    session.commit()
+    result = runner.invoke(args=["tokens", "revoke", token.prefix])
+    assert result.exit_code == 0, result.output
+    session.refresh(token)
+    assert token.revoked_at is not None
+
+
 def test_tokens_revoke_refuses_an_unknown_prefix(runner, session, units):
     result = runner.invoke(args=["tokens", "revoke", "nothing1"])
     assert result.exit_code == 1 and "nothing1" in result.stderr

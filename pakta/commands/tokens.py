@@ -68,7 +68,8 @@ def tokens_list() -> None:
         )
 
 
-@tokens_group.command("revoke")
+# A prefix may begin with "-" (base64url): taken as the argument, not as an unknown option.
+@tokens_group.command("revoke", context_settings={"ignore_unknown_options": True})
 @click.argument("prefix")
 def tokens_revoke(prefix: str) -> None:
     """Revoke the token starting with PREFIX (as `pakta tokens list` shows it)."""
