@@ -944,7 +944,7 @@ def profile(
     the job; without it, the done page hands it to this process's job thread.
     """
     from pakta import jobs
-    from pakta.services import certificate_jobs
+    from pakta.services.certificates import jobs as certificate_jobs
 
     config = {
         "ENV": "development",

@@ -9,8 +9,8 @@ with drawn PNGs), a logo for its campaign (the demo has none; uploaded through
 ``campaigns.set_logo`` as an admin would), a signing key and the self-signed seal. Then, in
 the same run:
 
-* the median of --runs timings of ``certificates.produce`` for different signatures: what
-  ``certificates.issue`` does for a signature without a certificate (signing key lookup,
+* the median of --runs timings of ``issuing.produce`` for different signatures: what
+  ``issuing.issue`` does for a signature without a certificate (signing key lookup,
   signed token, render, seal, digest), nothing stored; in the steady state of a worker that
   has issued a few certificates before (see --warmup);
 * the median of --runs timings of ``HTML(string='<p>…</p>').write_pdf()`` with a fresh
@@ -25,7 +25,7 @@ which the first few dozen certificates keep meeting). Then the two take turns ru
 that a machine busy with something else slows both alike; the load average is printed
 beside them.
 
-With ``--zip N`` it also times ``certificate_bulk.export_zip`` of the whole campaign (topped up
+With ``--zip N`` it also times ``bulk.export_zip`` of the whole campaign (topped up
 to N signatures with synthetic signers when the demo has fewer) with one worker and with two,
 deleting the issued certificates in between so that both runs issue every certificate.
 
@@ -53,7 +53,8 @@ from pakta.db import database, get_session
 from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
 from pakta.models import Campaign, Employee, IssuedCertificate, Signature
-from pakta.services import campaigns, certificate_bulk, certificates, demo
+from pakta.services import campaigns, demo
+from pakta.services.certificates import bulk, issuing
 
 PEMDA = "Pemerintah Kota Sukamaju"
 BARE_HTML = (
@@ -66,11 +67,11 @@ def bare_pdf(_n: int) -> bytes:
     return HTML(string=BARE_HTML).write_pdf(font_config=FontConfiguration())
 
 
-def certificate_pdf(session, signatures: list[Signature], issuer: certificates.Issuer):
-    """Produce the n-th signature's certificate, as ``certificates.issue`` does."""
+def certificate_pdf(session, signatures: list[Signature], issuer: issuing.Issuer):
+    """Produce the n-th signature's certificate, as ``issuing.issue`` does."""
 
     def action(n: int) -> bytes:
-        return certificates.produce(session, signatures[n % len(signatures)], issuer).pdf
+        return issuing.produce(session, signatures[n % len(signatures)], issuer).pdf
 
     return action
 
@@ -149,7 +150,7 @@ def time_zip(app, campaign_id: int, workers: int) -> tuple[float, int, int]:
         session.commit()
     buffer = io.BytesIO()
     started = time.perf_counter()
-    count = certificate_bulk.export_zip(app, campaign_id, None, buffer, workers=workers)
+    count = bulk.export_zip(app, campaign_id, None, buffer, workers=workers)
     seconds = time.perf_counter() - started
     with zipfile.ZipFile(buffer) as archive:
         assert len(archive.namelist()) == count
@@ -188,7 +189,7 @@ def main() -> None:
             count = session.scalar(select(func.count()).select_from(Signature))
             print(f"demo Pemda loaded: {count} signatures; libharfbuzz-subset0: {harfbuzz()}")
 
-            issuer = certificates.issuer_for_app()
+            issuer = issuing.issuer_for_app()
             action = certificate_pdf(session, signatures, issuer)
             size = len(action(0))
             timings = timed_ms({"certificate": action, "bare": bare_pdf}, args.runs, warmup)

@@ -1,7 +1,7 @@
 """Background jobs: RQ on Redis when ``PAKTA_REDIS_URL`` is set, else a thread in this process.
 
 ``enqueue_certificate(app, signature_id)`` asks for one signer's certificate, rendered and
-stored off the request that asks (``services.certificate_jobs``). It never raises: a failure
+stored off the request that asks (``services.certificates.jobs``). It never raises: a failure
 to enqueue is logged, and the certificate can still be issued on its first download.
 
 - With ``REDIS_URL``: an RQ job ``cert-<signature id>`` on the queue ``certificates``, run by
@@ -13,7 +13,7 @@ to enqueue is logged, and the certificate can still be issued on its first downl
   sessionmaker (which the tests bind to their rolled-back connection).
 
 A job lost with its process loses nothing: the signature is committed before any job is
-asked for, and the certificate is made from committed rows (``services.certificate_jobs``).
+asked for, and the certificate is made from committed rows (``services.certificates.jobs``).
 """
 
 import logging
@@ -30,7 +30,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from pakta.db import database
-from pakta.services import certificate_jobs
+from pakta.services.certificates import jobs as certificate_jobs
 
 log = logging.getLogger(__name__)
 

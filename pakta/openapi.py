@@ -6,8 +6,8 @@ and that the document is valid OpenAPI 3.1.
 """
 
 from pakta.models import RevocationReason
+from pakta.services.certificates.verification import Status
 from pakta.services.rollups import EMPLOYMENT_TYPES, View
-from pakta.services.verification import Status
 
 PREFIX = "/api/v1"
 

@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
 from pakta.models import AuditEvent, SigningKey
-from pakta.services import certificates, pdf_check, tokens
+from pakta.services.certificates import issuing, pdf_check, tokens
 
 
 @pytest.fixture
 def issued(session, signed, app):
-    certificate = certificates.issue(
-        session, signed, certificates.Issuer.from_config(app.config, app.instance_path)
+    certificate = issuing.issue(
+        session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     session.commit()
     return certificate
@@ -266,7 +266,7 @@ def test_verify_a_token_exits_0_and_prints_its_claims(runner, signed, issued):
 
 
 def test_verify_accepts_the_whole_address_under_the_qr_code(runner, app, issued):
-    url = certificates.verification_url(app.config["BASE_URL"], issued.token)
+    url = issuing.verification_url(app.config["BASE_URL"], issued.token)
     assert runner.invoke(args=["verify", url]).exit_code == 0
 
 
@@ -281,7 +281,7 @@ def test_verify_garbage_exits_1(runner, signing_key):
 
 
 def test_verify_knows_nothing_of_revocations_and_says_so(runner, app, session, signed, issued):
-    from pakta.services import revocations
+    from pakta.services.certificates import revocations
 
     revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
     session.commit()

@@ -30,7 +30,9 @@ from sqlalchemy import select
 from pakta import create_app, jobs, migrate
 from pakta.db import database, get_session, make_engine
 from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit
-from pakta.services import certificate_jobs, certificates, links, signing
+from pakta.services import links, signing
+from pakta.services.certificates import issuing
+from pakta.services.certificates import jobs as certificate_jobs
 from tests.conftest import make_campaign
 
 SECRET = "jobs-test-secret-key-that-is-long-enough-0123456789"
@@ -243,7 +245,7 @@ def test_a_job_that_fails_is_logged_and_never_raised(site, monkeypatch, caplog):
 
 
 def test_a_signature_that_is_not_there_is_reported_and_nothing_is_issued(site, caplog):
-    with caplog.at_level(logging.WARNING, logger="pakta.services.certificate_jobs"):
+    with caplog.at_level(logging.WARNING, logger="pakta.services.certificates.jobs"):
         queued = jobs.enqueue_certificate(site.app(JOBS_EAGER=True), 987654)
     assert queued.done is False
     assert "there is no signature 987654" in caplog.text
@@ -399,7 +401,7 @@ def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(
     def broken():
         raise RuntimeError("no seal here")
 
-    monkeypatch.setattr(certificates, "issuer_for_app", broken)
-    with caplog.at_level(logging.ERROR, logger="pakta.services.certificate_jobs"):
+    monkeypatch.setattr(issuing, "issuer_for_app", broken)
+    with caplog.at_level(logging.ERROR, logger="pakta.services.certificates.jobs"):
         assert certificate_jobs.warm_up(site.app()) is False
     assert "warming up failed" in caplog.text

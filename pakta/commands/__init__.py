@@ -1,4 +1,4 @@
-"""Command groups of the ``pakta`` CLI beyond the core ones in pakta.cli, and their helpers."""
+"""The ``pakta`` command groups, one module each (registered in ``pakta.cli``), and helpers."""
 
 import getpass
 import sys

@@ -3,7 +3,7 @@ from wtforms import SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pakta.i18n import _l
-from pakta.services.revocations import REASON_LABELS
+from pakta.services.certificates.revocations import REASON_LABELS
 
 
 class RevokeForm(FlaskForm):

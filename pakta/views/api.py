@@ -16,7 +16,8 @@ from pakta.db import get_session
 from pakta.i18n import _
 from pakta.models import ApiToken, utcnow
 from pakta.security import csrf, limiter
-from pakta.services import api_tokens, campaigns, rollups, units, verification
+from pakta.services import api_tokens, campaigns, rollups, units
+from pakta.services.certificates import verification
 from pakta.timeutil import to_local
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

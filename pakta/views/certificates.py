@@ -7,7 +7,8 @@ from pakta.db import get_session
 from pakta.forms.certificates import ReinstateForm, RevokeForm
 from pakta.i18n import _
 from pakta.models import Signature
-from pakta.services import audit, certificates, revocations, units
+from pakta.services import audit, units
+from pakta.services.certificates import issuing, revocations
 
 bp = Blueprint("certificates", __name__, url_prefix="/admin/sertifikat")
 
@@ -45,7 +46,7 @@ def _signature_or_404(number: str) -> Signature:
 def download(number: str):
     db = get_session()
     signature = _signature_or_404(number)
-    certificate = certificates.issue(db, signature, certificates.issuer_for_app())
+    certificate = issuing.issue(db, signature, issuing.issuer_for_app())
     db.commit()
     return pdf_response(certificate.pdf, signature.certificate_number)
 
@@ -93,7 +94,7 @@ def detail(number: str):
     return render_template(
         "certificates/detail.html",
         signature=signature,
-        issued=certificates.issued(db, signature),
+        issued=issuing.issued(db, signature),
         history=revocations.history(db, signature.id),
         revoked=revocations.is_revoked(db, signature.id),
         revoke_form=revoke_form,

@@ -9,7 +9,8 @@ from pakta.forms.signing import SignForm
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 from pakta.security import limiter
-from pakta.services import certificate_jobs, links, signing
+from pakta.services import links, signing
+from pakta.services.certificates import jobs as certificate_jobs
 from pakta.services.signature_image import (
     SignatureImageError,
     clean_signature_png,
@@ -151,7 +152,7 @@ def certificate_status(token: str):
 @limiter.limit("60 per minute")
 def certificate(token: str):
     """The certificate PDF, issued here first if no background job has issued it yet."""
-    from pakta.services import certificates
+    from pakta.services.certificates import issuing
     from pakta.views.certificates import pdf_response
 
     db = get_session()
@@ -161,11 +162,11 @@ def certificate(token: str):
     signature = opened.signature
     if signature is None:
         return redirect(url_for("signing.personal", token=token))
-    issued = certificates.issued(db, signature)
+    issued = issuing.issued(db, signature)
     if issued is None:
         db.commit()  # end the read transaction: issuing stores in a short write transaction
         certificate_jobs.issue_certificate(
             current_app._get_current_object(), signature.id, database().sessionmaker
         )
-        issued = certificates.issued(db, signature)
+        issued = issuing.issued(db, signature)
     return pdf_response(issued.pdf, signature.certificate_number)

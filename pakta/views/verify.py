@@ -14,7 +14,7 @@ from pakta.keys import certificate as certificate_keys
 from pakta.keys.certificate import KeyringError
 from pakta.models import utcnow
 from pakta.security import limiter
-from pakta.services import certificates, pdf_check, revocations, verification
+from pakta.services.certificates import issuing, pdf_check, revocations, verification
 
 bp = Blueprint("verify", __name__)
 
@@ -80,7 +80,7 @@ def offline():
 def _trust_roots() -> list:
     """The seal's certificate; none when no seal is set up yet (nothing can be trusted)."""
     try:
-        return certificates.seal_trust_roots(certificates.issuer_for_app())
+        return issuing.seal_trust_roots(issuing.issuer_for_app())
     except KeyringError:
         return []
 

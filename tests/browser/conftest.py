@@ -158,7 +158,7 @@ def _issue_one_certificate(app, db, campaign) -> str:
     """Signing keys and the seal, as `pakta keys init` makes them, and one issued certificate."""
     from pakta.keys import certificate, seal
     from pakta.models import Signature
-    from pakta.services import certificates
+    from pakta.services.certificates import issuing
 
     certificate.init(db, app.instance_path, None)
     seal.init_self_signed(app.instance_path, campaign.issuing_authority)
@@ -166,9 +166,7 @@ def _issue_one_certificate(app, db, campaign) -> str:
         select(Signature).where(Signature.campaign_id == campaign.id).order_by(Signature.id)
     ).first()
     assert signature is not None, "the demo data has no signature to issue a certificate for"
-    issued = certificates.issue(
-        db, signature, certificates.Issuer.from_config(app.config, app.instance_path)
-    )
+    issued = issuing.issue(db, signature, issuing.Issuer.from_config(app.config, app.instance_path))
     db.commit()
     return issued.token
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pakta.keys import certificate as certificate_keys
-from pakta.services import certificates, tokens
+from pakta.services.certificates import issuing, tokens
 
 SCRIPT = Path(__file__).resolve().parents[2] / "pakta" / "static" / "js" / "verify-offline.js"
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -125,8 +125,8 @@ def flip(token: str) -> str:
 def test_an_issued_certificates_token_verifies_offline_with_the_published_jwk(
     node, runner_script, session, signed, app, published
 ):
-    issued = certificates.issue(
-        session, signed, certificates.Issuer.from_config(app.config, app.instance_path)
+    issued = issuing.issue(
+        session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     claims = tokens.verify(issued.token, certificate_keys.public_keys(session))
     valid, flipped = run(
@@ -206,7 +206,7 @@ def test_the_address_under_the_qr_code_is_accepted_as_input(
     node, runner_script, make_token, published, app
 ):
     token, _claims = make_token()
-    url = certificates.verification_url(app.config["BASE_URL"], token)
+    url = issuing.verification_url(app.config["BASE_URL"], token)
     results = run(
         node,
         runner_script,

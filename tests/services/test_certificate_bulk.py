@@ -19,7 +19,8 @@ from pakta.models import (
     SignatureMethod,
     Unit,
 )
-from pakta.services import certificate_bulk, certificates, demo, pdf_check, signing, tokens
+from pakta.services import demo, signing
+from pakta.services.certificates import bulk, issuing, pdf_check, tokens
 from pakta.services.identity import make_nip
 from tests.conftest import TEST_SECRET, _postgres_url, make_campaign
 
@@ -86,12 +87,12 @@ def test_a_units_zip_holds_one_pdf_per_signature_identical_to_the_stored_one(
     app, session, three, units
 ):
     signatures, elsewhere = three
-    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
-    before = certificates.issue(session, signatures[0], issuer).pdf  # issued earlier
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
+    before = issuing.issue(session, signatures[0], issuer).pdf  # issued earlier
     session.commit()
     out, progress = io.BytesIO(), Recorder()
 
-    count = certificate_bulk.export_zip(
+    count = bulk.export_zip(
         app,
         signatures[0].campaign_id,
         {units["DINKES-P2P"].id},
@@ -116,8 +117,8 @@ def test_a_units_zip_holds_one_pdf_per_signature_identical_to_the_stored_one(
 def test_issued_certificates_carry_a_valid_token_and_an_intact_seal(app, session, three, units):
     signatures, _ = three
     out = io.BytesIO()
-    certificate_bulk.export_zip(app, signatures[0].campaign_id, None, out, workers=1)
-    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
+    bulk.export_zip(app, signatures[0].campaign_id, None, out, workers=1)
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
     keys = certificate_keys.public_keys(session)
     for signature in signatures:
         certificate = stored(session, signature.id)
@@ -126,7 +127,7 @@ def test_issued_certificates_carry_a_valid_token_and_an_intact_seal(app, session
         assert claims.signer_name == signature.signer_name
         reader = pdf_check.read_pdf(certificate.pdf)
         assert pdf_check.embedded_token(reader) == certificate.token
-        status = pdf_check.seal_status(reader, certificates.seal_trust_roots(issuer))
+        status = pdf_check.seal_status(reader, issuing.seal_trust_roots(issuer))
         assert status.intact and status.whole_file and status.trusted
 
 
@@ -138,10 +139,8 @@ def test_a_unit_includes_the_units_below_it_and_exporting_again_gives_the_same_f
 
     campaign_id = signatures[0].campaign_id
     first, again = io.BytesIO(), io.BytesIO()
-    certificate_bulk.export_zip(
-        app, campaign_id, subtree_ids(session, units["PEMDA"].id), first, workers=1
-    )
-    certificate_bulk.export_zip(app, campaign_id, None, again, workers=1)
+    bulk.export_zip(app, campaign_id, subtree_ids(session, units["PEMDA"].id), first, workers=1)
+    bulk.export_zip(app, campaign_id, None, again, workers=1)
     files = read_zip(first.getvalue())
     assert len(files) == 4 and f"DISDIK/{elsewhere.certificate_number}.pdf" in files
     assert read_zip(again.getvalue()) == files
@@ -151,7 +150,7 @@ def test_a_unit_includes_the_units_below_it_and_exporting_again_gives_the_same_f
 def test_no_units_gives_an_empty_zip(app, session, three):
     signatures, _ = three
     out, progress = io.BytesIO(), Recorder()
-    count = certificate_bulk.export_zip(
+    count = bulk.export_zip(
         app, signatures[0].campaign_id, set(), out, workers=2, progress=progress
     )
     assert count == 0 and read_zip(out.getvalue()) == {}
@@ -163,7 +162,7 @@ def test_a_path_appears_only_when_complete_and_only_its_owner_can_read_it(
 ):
     signatures, _ = three
     path = tmp_path / "dinkes.zip"
-    count = certificate_bulk.export_zip(
+    count = bulk.export_zip(
         app, signatures[0].campaign_id, {units["DINKES-P2P"].id}, path, workers=1
     )
     assert count == 3 and len(read_zip(path.read_bytes())) == 3
@@ -179,31 +178,29 @@ def test_a_failed_export_leaves_no_file(app, session, three, tmp_path):
 
     path = tmp_path / "all.zip"
     with pytest.raises(RuntimeError):
-        certificate_bulk.export_zip(
-            app, signatures[0].campaign_id, None, path, workers=1, progress=explode
-        )
+        bulk.export_zip(app, signatures[0].campaign_id, None, path, workers=1, progress=explode)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_certificate_stored_meanwhile_is_kept_and_not_replaced(app, session, three):
     signatures, _ = three
-    issuer = certificates.Issuer.from_config(app.config, app.instance_path)
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
     signer = certificate_keys.signer(session, app.instance_path, None)
-    produced = certificate_bulk._produce(session, signatures[1].id, issuer, signer)
-    first = certificates.issue(session, signatures[1], issuer)  # a signer downloads meanwhile
+    produced = bulk._produce(session, signatures[1].id, issuer, signer)
+    first = issuing.issue(session, signatures[1], issuer)  # a signer downloads meanwhile
     session.commit()
-    certificate_bulk._store(session, produced)
+    bulk._store(session, produced)
     assert stored(session, signatures[1].id).pdf == first.pdf
-    assert certificate_bulk._produce(session, signatures[1].id, issuer, signer) is None
+    assert bulk._produce(session, signatures[1].id, issuer, signer) is None
 
 
 def test_zip_names_never_leave_their_folder():
     for unit_code, number in (("../../etc", "PI24/../x"), ("..", "/abs"), ("a\\b", "..")):
-        unit_part, file_part = certificate_bulk.Entry(1, unit_code, number, False).name.split("/")
+        unit_part, file_part = bulk.Entry(1, unit_code, number, False).name.split("/")
         assert unit_part not in ("", ".", "..") and not unit_part.startswith(".")
         assert file_part.endswith(".pdf") and not file_part.startswith(".")
         assert "\\" not in unit_part + file_part
-    assert certificate_bulk.Entry(1, "DINKES-P2P", "PI24-0001-0001", True).name == (
+    assert bulk.Entry(1, "DINKES-P2P", "PI24-0001-0001", True).name == (
         "DINKES-P2P/PI24-0001-0001.pdf"
     )
 
@@ -270,13 +267,11 @@ def test_two_worker_processes_issue_and_commit_what_the_zip_then_holds(committed
             select(Signature.campaign_id, Signature.unit_id).limit(1)
         ).one()
         first = session.scalar(select(Signature).order_by(Signature.id).limit(1))
-        already = certificates.issue(session, first, certificates.issuer_for_app()).pdf
+        already = issuing.issue(session, first, issuing.issuer_for_app()).pdf
         session.commit()
     out, progress = io.BytesIO(), Recorder()
 
-    count = certificate_bulk.export_zip(
-        app, campaign_id, {dinkes}, out, workers=2, progress=progress
-    )
+    count = bulk.export_zip(app, campaign_id, {dinkes}, out, workers=2, progress=progress)
 
     files = read_zip(out.getvalue())
     assert count == 5 and len(files) == 5

@@ -9,12 +9,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate
-from pakta.services import campaigns, certificates, pdf_check, revocations, tokens
+from pakta.services import campaigns
+from pakta.services.certificates import issuing, pdf_check, revocations, tokens
 
 
 @pytest.fixture
 def issuer(app):
-    return certificates.Issuer.from_config(app.config, app.instance_path)
+    return issuing.Issuer.from_config(app.config, app.instance_path)
 
 
 def decode_qr(pdf: bytes) -> str:
@@ -32,17 +33,17 @@ def path_of(url: str, base_url: str) -> str:
 
 
 def test_issuing_stores_the_sealed_pdf_and_serves_the_same_file_again(session, signed, issuer):
-    first = certificates.issue(session, signed, issuer)
+    first = issuing.issue(session, signed, issuer)
     session.commit()
-    again = certificates.issue(session, signed, issuer)
+    again = issuing.issue(session, signed, issuer)
     assert again.id == first.id and again.pdf == first.pdf
     assert first.pdf.startswith(b"%PDF")
     assert first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
 
 
 def test_the_seal_is_intact_and_one_changed_byte_breaks_it(session, signed, issuer):
-    pdf = certificates.issue(session, signed, issuer).pdf
-    roots = certificates.seal_trust_roots(issuer)
+    pdf = issuing.issue(session, signed, issuer).pdf
+    roots = issuing.seal_trust_roots(issuer)
     status = pdf_check.seal_status(pdf_check.read_pdf(pdf), roots)
     assert status.present and status.intact and status.whole_file and status.trusted
     # Change one byte inside the signed content (a digit of the first page's stream).
@@ -53,7 +54,7 @@ def test_the_seal_is_intact_and_one_changed_byte_breaks_it(session, signed, issu
 
 
 def test_the_token_carries_the_printed_name_and_no_nip(session, signed, issuer):
-    token = certificates.issue(session, signed, issuer).token
+    token = issuing.issue(session, signed, issuer).token
     claims, _body, _signature = tokens.decode(token)
     assert claims.signer_name == "Budi Santoso, S.Kep."
     assert claims.certificate_number == signed.certificate_number
@@ -64,7 +65,7 @@ def test_the_token_carries_the_printed_name_and_no_nip(session, signed, issuer):
 def test_scanning_the_printed_qr_leads_to_a_valid_verdict_and_tampering_to_invalid(
     client, session, signed, issuer, app
 ):
-    pdf = certificates.issue(session, signed, issuer).pdf
+    pdf = issuing.issue(session, signed, issuer).pdf
     session.commit()
     url = decode_qr(pdf)
     path = path_of(url, app.config["BASE_URL"])
@@ -77,7 +78,7 @@ def test_scanning_the_printed_qr_leads_to_a_valid_verdict_and_tampering_to_inval
 
 
 def test_revoking_shows_at_once_and_reinstating_restores(client, session, signed, issuer):
-    token = certificates.issue(session, signed, issuer).token
+    token = issuing.issue(session, signed, issuer).token
     revocations.revoke(session, signed, reason="sanction", note="PP 94/2021", actor="cli:test")
     session.commit()
     verdict = client.get(f"/api/v1/verify/{token}").json
@@ -91,7 +92,7 @@ def test_revoking_shows_at_once_and_reinstating_restores(client, session, signed
 def test_a_certificate_signed_with_a_rotated_out_key_still_verifies(
     client, session, signed, issuer, app
 ):
-    old = certificates.issue(session, signed, issuer)
+    old = issuing.issue(session, signed, issuer)
     certificate_keys.rotate(session, app.instance_path)
     session.commit()
     assert certificate_keys.active(session).kid != old.kid
@@ -104,10 +105,10 @@ def test_the_qr_fits_version_12_at_error_correction_m_even_for_long_names(sessio
     import qrcode
 
     signed.signer_name = "Prof. Dr. Hj. Raden Ajeng Siti Nurhayati Kusumawardhani, S.H., M.Hum."
-    url = certificates.verification_url(
+    url = issuing.verification_url(
         "https://pakta.sukabumikota.go.id",
         tokens.encode(
-            certificates.claims_for(signed, "a1b2c3d4", __import__("zoneinfo").ZoneInfo("UTC")),
+            issuing.claims_for(signed, "a1b2c3d4", __import__("zoneinfo").ZoneInfo("UTC")),
             __import__(
                 "cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]
             ).Ed25519PrivateKey.generate(),
@@ -121,7 +122,7 @@ def test_the_qr_fits_version_12_at_error_correction_m_even_for_long_names(sessio
 
 
 def test_a_dropped_pdf_is_recognised_as_the_issued_file(client, session, signed, issuer):
-    pdf = certificates.issue(session, signed, issuer).pdf
+    pdf = issuing.issue(session, signed, issuer).pdf
     session.commit()
     response = client.post(
         "/periksa-pdf",
@@ -159,7 +160,7 @@ def page_image(pdf: bytes):
 
 def test_the_certificate_prints_every_element_of_the_signature(session, signed, issuer):
     campaigns.set_logo(signed.campaign, a_logo())
-    certificate = certificates.produce(session, signed, issuer)
+    certificate = issuing.produce(session, signed, issuer)
     assert certificate.id is None and certificate not in session  # produced, not stored
     text = page_text(certificate.pdf)
     flat = "".join(text.split())
@@ -181,13 +182,13 @@ def test_the_certificate_prints_every_element_of_the_signature(session, signed, 
         *pact.legal_basis,
     ):
         assert " ".join(expected.split()) in " ".join(text.split()), expected
-    url = certificates.verification_url(issuer.base_url, certificate.token)
+    url = issuing.verification_url(issuer.base_url, certificate.token)
     assert url in flat  # under the QR code, in lines
     page = PdfFileReader(io.BytesIO(certificate.pdf)).root["/Pages"]["/Kids"][0]
     images = [image.get_object() for image in page["/Resources"]["/XObject"].values()]
     assert len(images) == 3  # logo, QR code, drawn signature
     logo = next(image for image in images if image.get("/Filter") == "/DCTDecode")
-    assert logo["/Height"] == certificates.LOGO_HEIGHT  # scaled once, not 720 pixels each time
+    assert logo["/Height"] == issuing.LOGO_HEIGHT  # scaled once, not 720 pixels each time
 
 
 def test_the_certificate_looks_the_same_with_weasyprints_html5_defaults(
@@ -195,22 +196,22 @@ def test_the_certificate_looks_the_same_with_weasyprints_html5_defaults(
 ):
     campaigns.set_logo(signed.campaign, a_logo())
     token = "t" * 120
-    own = page_image(certificates.render(signed, token, issuer))
-    monkeypatch.setattr(certificates, "USER_AGENT_STYLESHEET", None)
-    html5 = page_image(certificates.render(signed, token, issuer))
+    own = page_image(issuing.render(signed, token, issuer))
+    monkeypatch.setattr(issuing, "USER_AGENT_STYLESHEET", None)
+    html5 = page_image(issuing.render(signed, token, issuer))
     assert ImageChops.difference(own, html5).getbbox() is None
 
 
 def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch):
     produced = []
-    produce = certificates.produce
+    produce = issuing.produce
 
     def spy(*args, **kwargs):
         produced.append(produce(*args, **kwargs))
         return produced[-1]
 
-    monkeypatch.setattr(certificates, "produce", spy)
-    certificate = certificates.issue(session, signed, issuer)
+    monkeypatch.setattr(issuing, "produce", spy)
+    certificate = issuing.issue(session, signed, issuer)
     assert produced == [certificate] and isinstance(certificate, IssuedCertificate)
     assert certificate.id is not None
 
@@ -218,8 +219,8 @@ def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch)
 def test_warming_up_without_a_signature_assembles_the_seal_for_the_certificates_to_come(
     signing_key, issuer
 ):
-    certificates._seal_signer.cache_clear()  # a process that has sealed nothing yet
-    signer = certificates.seal_signer(issuer)
+    issuing._seal_signer.cache_clear()  # a process that has sealed nothing yet
+    signer = issuing.seal_signer(issuer)
     assert not signer._templates
-    certificates.warm_up(issuer)
+    issuing.warm_up(issuer)
     assert signer._templates

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pakta.keys.certificate import kid_for, raw_public
-from pakta.services import tokens
+from pakta.services.certificates import tokens
 
 KEY = Ed25519PrivateKey.generate()
 KID = kid_for(raw_public(KEY.public_key()))

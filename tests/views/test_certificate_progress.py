@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from pakta import jobs
 from pakta.db import database
 from pakta.models import IssuedCertificate
-from pakta.services import certificate_jobs, links
+from pakta.services import links
+from pakta.services.certificates import jobs as certificate_jobs
 
 SCRIPT = Path(__file__).resolve().parents[2] / "pakta" / "static" / "js" / "certificate-progress.js"
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, EmploymentType, RevocationEvent
-from pakta.services import accounts, certificates, links, revocations
+from pakta.services import accounts, links
+from pakta.services.certificates import issuing, revocations
 from tests.conftest import PASSWORD
 
 
@@ -19,8 +20,8 @@ def personal_token(session, signed) -> str:
 
 @pytest.fixture
 def issued(session, signed, app):
-    certificate = certificates.issue(
-        session, signed, certificates.Issuer.from_config(app.config, app.instance_path)
+    certificate = issuing.issue(
+        session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     session.commit()
     return certificate
@@ -52,7 +53,7 @@ def assert_pdf_download(response, number: str) -> bytes:
 
 
 def stored(session, signed):
-    return certificates.issued(session, signed)
+    return issuing.issued(session, signed)
 
 
 # -- downloads ----------------------------------------------------------------------------

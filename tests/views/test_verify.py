@@ -15,7 +15,7 @@ from pakta import create_app
 from pakta.db import database
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate
-from pakta.services import certificates, revocations, tokens
+from pakta.services.certificates import issuing, revocations, tokens
 from pakta.services.identity import mask_identity
 from pakta.templating import local_datetime
 from tests.conftest import IsolatedClient
@@ -37,8 +37,8 @@ API_FIELDS = {
 
 @pytest.fixture
 def issued(session, signed, app) -> IssuedCertificate:
-    certificate = certificates.issue(
-        session, signed, certificates.Issuer.from_config(app.config, app.instance_path)
+    certificate = issuing.issue(
+        session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     session.commit()
     return certificate
@@ -342,7 +342,7 @@ def test_submitting_no_file_asks_for_one(client, app):
 
 
 def test_the_issued_record_is_found_by_the_hash_the_page_shows(session, issued):
-    from pakta.services import verification
+    from pakta.services.certificates import verification
 
     assert verification.by_pdf_hash(session, issued.pdf_sha256.upper()).id == issued.id
     assert session.scalar(select(IssuedCertificate.pdf_sha256)) == issued.pdf_sha256

@@ -5,7 +5,7 @@ verification page. Rendering needs the app's templates, so ``issue`` runs in an
 app context; everything it needs from the configuration comes in ``Issuer``.
 
 ``produce`` makes a certificate (token, sealed PDF, digest) without storing it; ``issue``
-stores it, and ``certificate_bulk`` stores it in a transaction of its own.
+stores it, and ``bulk`` stores it in a transaction of its own.
 """
 
 import hashlib
@@ -26,7 +26,7 @@ from pakta.keys import seal
 from pakta.models import IssuedCertificate, Signature
 from pakta.pdf import render_pdf, resource_url
 from pakta.qr import qr_png
-from pakta.services import tokens
+from pakta.services.certificates import tokens
 
 SEAL_REASON = "Sertifikat Pakta Integritas Netralitas ASN"
 STYLESHEET = "css/certificate.css"

@@ -5,7 +5,7 @@ is only ever produced from committed rows, so nothing is lost when a job is lost
 process (a restart or a crash between signing and rendering): the next visit to the done page
 asks again, and the download link issues the certificate itself when it still has none.
 
-Issuing goes through ``certificate_bulk.issue_missing``: render and seal in a read
+Issuing goes through ``bulk.issue_missing``: render and seal in a read
 transaction, then store in a short write transaction that first checks that nobody stored one
 meanwhile (the signer's own download, an export). That keeps SQLite's busy-snapshot refusal
 away from a render that raced a signer's commit, and settles every race on one stored file.
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pakta.db import database
 from pakta.models import IssuedCertificate, Signature
-from pakta.services import certificate_bulk, certificates
+from pakta.services.certificates import bulk, issuing
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,7 @@ def issue_certificate(
             log.warning("certificate job: there is no signature %s", signature_id)
             return False
         if not done:
-            certificate_bulk.issue_missing(
-                make_session, [signature_id], certificates.issuer_for_app()
-            )
+            bulk.issue_missing(make_session, [signature_id], issuing.issuer_for_app())
         return True
 
 
@@ -81,12 +79,12 @@ def warm_up(app: Flask, make_session: SessionFactory | None = None) -> bool:
     make_session = make_session or own_sessions(app)
     try:
         with app.app_context(), make_session() as session:
-            issuer = certificates.issuer_for_app()
+            issuer = issuing.issuer_for_app()
             newest = session.scalar(select(Signature).order_by(Signature.id.desc()).limit(1))
             if newest is None:
-                certificates.warm_up(issuer)
+                issuing.warm_up(issuer)
             else:
-                certificates.produce(session, newest, issuer)
+                issuing.produce(session, newest, issuer)
     except Exception:  # a worker that cannot warm up still starts; its jobs say why
         log.exception("certificate worker: warming up failed")
         return False

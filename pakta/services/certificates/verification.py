@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from pakta.i18n import _l
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate, RevocationAction, RevocationEvent, Signature
-from pakta.services import revocations, tokens
+from pakta.services.certificates import revocations, tokens
 
 
 class Status(enum.StrEnum):

@@ -7,7 +7,7 @@ configuration, issues a chunk of signatures with its own database session, commi
 certificate, and returns the signature ids; the parent then reads those stored PDFs from the
 database into the ZIP, as ``<unit code>/<certificate number>.pdf``.
 
-Issuing here is ``certificates.issue`` split in two transactions, because two SQLite writers
+Issuing here is ``issuing.issue`` split in two transactions, because two SQLite writers
 cannot each hold a read transaction across a render and then write: SQLite refuses at once
 (busy snapshot) to turn a read transaction into a write one after another writer committed.
 So a certificate is rendered and sealed in a read transaction, which then ends, and stored in
@@ -42,7 +42,7 @@ from pakta import config as settings
 from pakta.db import begin_write, database
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate, Signature, Unit
-from pakta.services import certificates
+from pakta.services.certificates import issuing
 
 __all__ = ["Entry", "entries", "export_zip", "issue_missing", "worker_config"]
 
@@ -99,15 +99,15 @@ def entries(session: Session, campaign_id: int, unit_ids: set[int] | None) -> li
 
 
 def _produce(
-    session: Session, signature_id: int, issuer: certificates.Issuer, signer
+    session: Session, signature_id: int, issuer: issuing.Issuer, signer
 ) -> IssuedCertificate | None:
-    """The certificate ``certificates.issue`` would store, not stored; None if one exists."""
+    """The certificate ``issuing.issue`` would store, not stored; None if one exists."""
     signature = session.get(Signature, signature_id)
     if signature is None:
         raise LookupError(f"there is no signature {signature_id}")
-    if certificates.issued(session, signature) is not None:
+    if issuing.issued(session, signature) is not None:
         return None
-    return certificates.produce(session, signature, issuer, signer)
+    return issuing.produce(session, signature, issuer, signer)
 
 
 def _store(session: Session, certificate: IssuedCertificate) -> None:
@@ -131,7 +131,7 @@ def _store(session: Session, certificate: IssuedCertificate) -> None:
 def issue_missing(
     make_session: Callable[[], Session],
     signature_ids: Iterable[int],
-    issuer: certificates.Issuer,
+    issuer: issuing.Issuer,
     on_done: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Issue and commit the certificates of ``signature_ids`` that have none; needs an app
@@ -172,7 +172,7 @@ def _issue_chunk(signature_ids: list[int]) -> list[int]:
     app = _worker_app
     assert app is not None, "the worker was not started with _start_worker"
     with app.app_context():
-        issuer = certificates.issuer_for_app()
+        issuer = issuing.issuer_for_app()
         return issue_missing(database(app).sessionmaker, signature_ids, issuer)
 
 
@@ -270,11 +270,11 @@ def _export(archive, app, campaign_id, unit_ids, workers, progress) -> int:
 
 def _issue_and_write(app: Flask, missing: list[Entry], writer: _Writer, workers: int) -> None:
     with app.app_context():
-        issuer = certificates.issuer_for_app()
+        issuer = issuing.issuer_for_app()
         # Fail here, before any process starts, when keys are missing.
         with database(app).sessionmaker() as session:
             certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
-        certificates.seal_signer(issuer)
+        issuing.seal_signer(issuer)
         processes = min(workers, len(missing))
         if processes <= 1:
             by_id = {entry.signature_id: entry for entry in missing}

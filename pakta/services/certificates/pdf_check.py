@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from pakta.asyncutil import call_without_loop
 from pakta.models import IssuedCertificate
-from pakta.services import verification
+from pakta.services.certificates import verification
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 _VERIFY_URL = re.compile(r"pakta-verification:\S*/v/([A-Za-z0-9_-]+)")
