@@ -33,7 +33,12 @@ PROFILE_ID = 1
 
 
 class PemdaError(ValueError):
-    """A settings change that cannot be saved; str() is user-facing."""
+    """A settings change that cannot be saved; str() is user-facing, ``field`` names the
+    value at fault ("name" or "logo")."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,15 @@ def update(
     name = " ".join(name.split())
     if len(name) > MAX_NAME_LENGTH:
         raise PemdaError(
-            str(_l("The name may be at most {count} characters.")).format(count=MAX_NAME_LENGTH)
+            str(_l("The name may be at most {count} characters.")).format(count=MAX_NAME_LENGTH),
+            "name",
         )
     cleaned = None
     if logo is not None:
         try:
             cleaned = logos.clean(logo)
         except logos.LogoError as error:
-            raise PemdaError(str(error)) from error
+            raise PemdaError(str(error), "logo") from error
     row = stored(session)
     changed = []
     if row.name != name:
