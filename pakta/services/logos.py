@@ -27,6 +27,24 @@ class LogoError(ValueError):
     """The file is not a usable logo; str() is user-facing."""
 
 
+class _Incomplete(ValueError):
+    pass
+
+
+def _check_complete(data: bytes, image_format: str) -> None:
+    """Raise unless the file ends where its format says it ends.
+
+    Importing WeasyPrint sets Pillow's ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole
+    process, after which Pillow decodes a cut-off file without a word, greying out the rest.
+    """
+    if image_format == "PNG":
+        # verify() walks every chunk and its checksum to IEND, whatever that setting says.
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as whole:
+            whole.verify()
+    elif not data.rstrip(b"\0").endswith(b"\xff\xd9"):  # a JPEG's end-of-image marker
+        raise _Incomplete(image_format)
+
+
 def clean(data: bytes) -> bytes:
     """The logo in ``data`` as a PNG of at most ``MAX_LOGO_SIDE`` pixels a side, stripped of
     everything but its pixels. Raises ``LogoError`` saying what is wrong with the file."""
@@ -44,6 +62,7 @@ def clean(data: bytes) -> bytes:
             with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
                 if image.width * image.height > MAX_LOGO_PIXELS:
                     raise LogoError(str(_l("The logo image is too large.")))
+                _check_complete(data, image.format)
                 image.load()
                 # A photographed logo is stored upright before its EXIF goes.
                 upright = ImageOps.exif_transpose(image)
