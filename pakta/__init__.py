@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
         links,
         public,
         rollups,
+        settings,
         signing,
         tokens,
         verify,
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rollups.bp)
     app.register_blueprint(chase.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(settings.bp)
     app.register_blueprint(apel.bp)
 
 

@@ -9,6 +9,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pakta.services import logos
+
 DEFAULT_SECRET_PLACEHOLDERS = {"", "dev", "change-me", "changeme", "secret"}
 
 
@@ -39,6 +41,9 @@ DEFAULTS = {
     "SMTP_STARTTLS": True,
     "MAIL_FROM": "pakta@localhost",
     "REMINDER_LIMIT_PER_HOUR": 200,  # reminder emails one operator may send in an hour
+    # The Pemda's name and logo (a PNG or JPEG file) while the admin settings leave them empty.
+    "PEMDA_NAME": "",
+    "PEMDA_LOGO": None,
 }
 
 
@@ -78,6 +83,18 @@ def _instance_secret(instance_path: Path) -> str:
     return key
 
 
+def _pemda_logo(path: str) -> bytes:
+    """The logo file checked and re-encoded like an upload, so a bad file stops the start."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"PAKTA_PEMDA_LOGO {path!r} cannot be read: {error.strerror}") from error
+    try:
+        return logos.clean(data)
+    except logos.LogoError as error:
+        raise ConfigError(f"PAKTA_PEMDA_LOGO {path!r}: {error}") from error
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     settings = dict(DEFAULTS)
     settings.update(_from_environment())
@@ -111,6 +128,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError(f"PAKTA_TIMEZONE {settings['TIMEZONE']!r} is not a known zone") from error
 
     settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+    if settings["PEMDA_LOGO"]:
+        settings["PEMDA_LOGO_PNG"] = _pemda_logo(settings["PEMDA_LOGO"])
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024
     settings["TESTING"] = env == "testing" or settings.get("TESTING", False)
     production = env == "production"

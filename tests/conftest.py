@@ -365,3 +365,29 @@ def staffed(session, units, campaign):
     add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
     add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
     return units
+
+
+# -- logos ------------------------------------------------------------------------------
+
+
+def logo_bytes(kind: str = "PNG", size=(120, 80), **save_options) -> bytes:
+    """A plain green logo as an image file of ``kind`` (a Pillow format name)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (11, 93, 75)).save(buffer, kind, **save_options)
+    return buffer.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb
+    as Pillow first sees it: the header is all it reads before refusing)."""
+    import struct
+    import zlib
+
+    png = logo_bytes("PNG", size=(1, 1))
+    header = struct.pack(">II", width, height) + png[24:29]  # width, height, depth, type...
+    chunk = b"IHDR" + header
+    return png[:8] + png[8:12] + chunk + struct.pack(">I", zlib.crc32(chunk)) + png[33:]

@@ -191,3 +191,9 @@ def test_links_export_refuses_an_unknown_campaign(runner, session, units, tmp_pa
     assert result.exit_code == 1
     assert "pilkada-2024" in result.output
     assert not out.exists()
+
+
+def test_campaign_create_leaves_the_authority_to_the_pemdas_name_unless_given(runner, session):
+    result = runner.invoke(args=["campaign", "create", "--slug", "pilkada-2024", "--title", "X"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(Campaign)).issuing_authority == ""

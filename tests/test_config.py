@@ -93,3 +93,27 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app_varian
         "/_test/address", headers={"X-Forwarded-For": "10.20.30.40"}
     )
     assert response.text == "10.20.30.40"
+
+
+def test_the_pemdas_name_and_logo_come_from_the_environment(tmp_path, monkeypatch):
+    from tests.conftest import logo_bytes
+
+    logo = tmp_path / "lambang.jpg"
+    logo.write_bytes(logo_bytes("JPEG"))
+    monkeypatch.setenv("PAKTA_PEMDA_NAME", "Pemerintah Kota Sukabumi")
+    monkeypatch.setenv("PAKTA_PEMDA_LOGO", str(logo))
+    settings = load(str(tmp_path))
+    assert settings["PEMDA_NAME"] == "Pemerintah Kota Sukabumi"
+    assert settings["PEMDA_LOGO_PNG"].startswith(b"\x89PNG")  # checked and re-encoded
+
+
+@pytest.mark.parametrize("content", [None, b"<svg></svg>"], ids=["missing", "svg"])
+def test_a_pemda_logo_file_that_is_missing_or_not_an_image_stops_the_start(
+    tmp_path, monkeypatch, content
+):
+    logo = tmp_path / "lambang.png"
+    if content is not None:
+        logo.write_bytes(content)
+    monkeypatch.setenv("PAKTA_PEMDA_LOGO", str(logo))
+    with pytest.raises(ConfigError, match="PAKTA_PEMDA_LOGO"):
+        load(str(tmp_path))

@@ -35,7 +35,7 @@ def campaign_group() -> None:
 @click.option("--title", required=True)
 @click.option("--opens", help="ISO time; without a zone it is read in PAKTA_TIMEZONE.")
 @click.option("--closes", help="ISO time; default 30 days after opening.")
-@click.option("--authority", default="Pemerintah Daerah", help="Issuing authority.")
+@click.option("--authority", default="", help="Issuing authority; default: the Pemda's name.")
 @click.option("--place", default="", help="Place printed on certificates.")
 @click.option("--official-name", default="")
 @click.option("--official-title", default="")

@@ -25,8 +25,9 @@ class RosterConfirmForm(FlaskForm):
 
 class CampaignDetailsForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+    # Empty: the Pemda's name from the settings (services.pemda.letterhead).
     issuing_authority = StringField(
-        _l("Issuing authority"), validators=[DataRequired(), Length(max=255)]
+        _l("Issuing authority"), validators=[Optional(), Length(max=255)]
     )
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=128)])
     official_name = StringField(_l("Official named on certificates"), validators=[Length(max=255)])

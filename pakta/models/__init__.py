@@ -14,6 +14,7 @@ from pakta.models.certificate import (
 )
 from pakta.models.link import SigningLink
 from pakta.models.org import Employee, EmploymentType, Unit
+from pakta.models.pemda import PemdaProfile
 from pakta.models.reminder import Reminder
 from pakta.models.roster import RosterUpload
 from pakta.models.signature import Signature, SignatureMethod
@@ -30,6 +31,7 @@ __all__ = [
     "EmploymentType",
     "IssuedCertificate",
     "PactText",
+    "PemdaProfile",
     "Reminder",
     "RevocationAction",
     "RevocationEvent",

@@ -5,18 +5,16 @@ so it is stored as written and never passed through translation.
 """
 
 import hashlib
-import io
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PIL import Image
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, PactText, Signature, utcnow
+from pakta.services import logos
 
 DEFAULT_HEADING = "PAKTA INTEGRITAS NETRALITAS ASN"
 
@@ -196,34 +194,12 @@ def update_details(
     session.flush()
 
 
-MAX_LOGO_BYTES = 512 * 1024
-MAX_LOGO_PIXELS = 4000 * 4000
-
-
 def set_logo(campaign: Campaign, data: bytes) -> None:
     """Store the authority's logo for certificates: a PNG or JPEG, re-encoded as PNG."""
-    if not data:
-        raise CampaignError(str(_l("Choose a PNG or JPEG file.")))
-    if len(data) > MAX_LOGO_BYTES:
-        raise CampaignError(str(_l("The logo may be at most 512 KB.")))
-    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
-        raise CampaignError(str(_l("The logo must be a PNG or JPEG image.")))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
-                if image.width * image.height > MAX_LOGO_PIXELS:
-                    raise CampaignError(str(_l("The logo image is too large.")))
-                image.load()
-                image.thumbnail((600, 600))
-                converted = image.convert("RGBA")
-    except CampaignError:
-        raise
-    except Exception as error:  # Pillow raises many kinds on a broken file
-        raise CampaignError(str(_l("The logo could not be read as an image."))) from error
-    out = io.BytesIO()
-    converted.save(out, "PNG", optimize=True)
-    campaign.logo = out.getvalue()
+        campaign.logo = logos.clean(data)
+    except logos.LogoError as error:
+        raise CampaignError(str(error)) from error
     campaign.logo_type = "image/png"
 
 

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from pakta.i18n import _
 from pakta.models import Campaign, User, utcnow
-from pakta.pdf import render_pdf
+from pakta.pdf import render_pdf, resource_url
 from pakta.services import rollups
+from pakta.services.certificates.issuing import printed_logo
+from pakta.services.pemda import Letterhead
 from pakta.services.reminders import Pending
 from pakta.services.rollups import EMPLOYMENT_TYPES, Counts, EmployeeStatus, UnitRollup, View
 from pakta.services.spreadsheet import csv_bytes, sheet_title, xlsx_text
@@ -297,10 +299,20 @@ def rollup_xlsx(report: Recap, *, tz: ZoneInfo) -> bytes:
 # -- PDF ----------------------------------------------------------------------------------
 
 
-def recap_pdf(report: Recap) -> bytes:
-    """The printable recap: who generated it and when, the overall figures, every unit,
-    and the units below the campaign's threshold (A4 landscape)."""
+def recap_pdf(report: Recap, issued_by: Letterhead) -> bytes:
+    """The printable recap under ``issued_by``'s name and logo (``pemda.letterhead``): who
+    generated it and when, the overall figures, every unit, and the units below the
+    campaign's threshold (A4 landscape)."""
+    resources = {}
+    if issued_by.logo:
+        # The certificates' scaled JPEG: made once per logo, embedded as it is.
+        resources["logo.jpg"] = (printed_logo(issued_by.logo), "image/jpeg")
     html = render_template(
-        "rollups/recap.html", recap=report, types=EMPLOYMENT_TYPES, view_label=_view_label
+        "rollups/recap.html",
+        recap=report,
+        types=EMPLOYMENT_TYPES,
+        view_label=_view_label,
+        authority=issued_by.name,
+        logo=resource_url("logo.jpg") if resources else None,
     )
-    return render_pdf(html)
+    return render_pdf(html, resources=resources)

@@ -24,7 +24,7 @@ from pakta.db import get_session
 from pakta.forms.chase import ReminderForm
 from pakta.i18n import _
 from pakta.models import Unit, utcnow
-from pakta.services import audit, exports, reminders, units
+from pakta.services import audit, exports, pemda, reminders, units
 from pakta.timeutil import local_zone
 from pakta.views.rollups import scope_roots, selected_campaign, selected_view, visible_ids
 
@@ -214,7 +214,8 @@ def export(fmt: str):
     elif fmt == "xlsx":
         body = exports.rollup_xlsx(report, tz=local_zone())
     else:
-        body = exports.recap_pdf(report)
+        issued_by = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config))
+        body = exports.recap_pdf(report, issued_by)
     audit.record(
         db,
         actor=current_user,

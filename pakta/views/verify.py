@@ -7,13 +7,23 @@ printed, the NIP masked to its last three digits, the unit and the campaign.
 import base64
 import json
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 
 from pakta.db import get_session
 from pakta.keys import certificate as certificate_keys
 from pakta.keys.certificate import KeyringError
 from pakta.models import utcnow
 from pakta.security import limiter
+from pakta.services import campaigns, pemda
 from pakta.services.certificates import issuing, pdf_check, revocations, verification
 
 bp = Blueprint("verify", __name__)
@@ -40,8 +50,40 @@ def short_cache(response):
 @bp.get("/v/<path:token>")
 @limiter.limit(VERIFY_LIMIT)
 def certificate(token: str):
-    verdict = verification.verify_token(get_session(), token)
-    return render_template("verify/verdict.html", verdict=verdict, Status=verification.Status)
+    db = get_session()
+    verdict = verification.verify_token(db, token)
+    # A certificate's page names who issued it; any other, who runs this service.
+    campaign = verdict.signature.campaign if verdict.signature else None
+    issued_by = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config))
+    logo_url = None
+    if issued_by.logo:
+        logo_url = url_for("verify.logo", slug=campaign.slug if campaign else None)
+    return render_template(
+        "verify/verdict.html",
+        verdict=verdict,
+        Status=verification.Status,
+        issued_by=issued_by,
+        logo_url=logo_url,
+    )
+
+
+@bp.get("/logo.jpg", defaults={"slug": None})
+@bp.get("/logo/<slug>.jpg")
+def logo(slug: str | None):
+    """The logo a campaign's certificates print (else the Pemda's), as they print it."""
+    db = get_session()
+    campaign = None
+    if slug is not None:
+        campaign = campaigns.get_campaign(db, slug)
+        if campaign is None:
+            abort(404)
+    found = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config)).logo
+    if found is None:
+        abort(404)
+    response = Response(issuing.printed_logo(found), mimetype="image/jpeg")
+    # An admin may change the logo: short enough to follow, long enough to spare the server.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def published_keys_document() -> dict:

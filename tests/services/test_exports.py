@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pakta.models import Employee, EmploymentType, SignatureMethod, Unit
 from pakta.services import exports, link_exports, signing
 from pakta.services.links import LinkRow
+from pakta.services.pemda import Letterhead
 from pakta.services.reminders import Pending
 from pakta.services.rollups import View, unit_rollups
 from pakta.services.spreadsheet import csv_bytes, neutralize, sheet_title, xlsx_text
@@ -19,6 +20,7 @@ from tests.conftest import make_campaign
 WIB = ZoneInfo("Asia/Jakarta")
 OPENS = datetime(2024, 7, 28, 0, 0, tzinfo=WIB).astimezone(UTC)
 SIGNED_AT = datetime(2024, 7, 29, 9, 30, tzinfo=WIB).astimezone(UTC)
+LETTERHEAD = Letterhead(name="Pemerintah Kota Contoh", logo=None)
 FORMULAS = ['=HYPERLINK("x")', "+1", "-1", "@SUM(A1:A2)", "\tx", "\rx"]
 
 
@@ -235,7 +237,7 @@ def test_the_history_view_is_stated_and_counted_where_people_signed(
         book = load_workbook(io.BytesIO(exports.rollup_xlsx(history, tz=WIB)))
     assert "Where signatures were made" in str(list(book["Ringkasan"].values)[:4])
     with force_locale("en"):
-        text = pdf_text(exports.recap_pdf(history))
+        text = pdf_text(exports.recap_pdf(history, LETTERHEAD))
     assert "Where signatures were made" in " ".join(text.split())
 
 
@@ -261,7 +263,7 @@ def test_the_pdf_recap_names_who_generated_it_and_the_units_below_the_threshold(
     app, report, admin_user
 ):
     with force_locale("en"):
-        data = exports.recap_pdf(report)
+        data = exports.recap_pdf(report, LETTERHEAD)
     assert data.startswith(b"%PDF")
     text = " ".join(pdf_text(data).split())
     assert admin_user.name in text and admin_user.email in text
@@ -276,7 +278,7 @@ def test_the_pdf_recap_gives_the_generation_time_in_local_time(
 ):
     at = datetime(2024, 7, 30, 3, 5, tzinfo=UTC)  # 10.05 WIB
     report = exports.recap(session, campaign, user=admin_user, root_unit_ids=None, now=at)
-    text = pdf_text(exports.recap_pdf(report))
+    text = pdf_text(exports.recap_pdf(report, LETTERHEAD))
     assert "10.05" in text
 
 

@@ -19,13 +19,14 @@ from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
 from pakta.models import IssuedCertificate, Signature
 from pakta.pdf import render_pdf, resource_url
 from pakta.qr import qr_png
+from pakta.services import pemda
 from pakta.services.certificates import tokens
 
 SEAL_REASON = "Sertifikat Pakta Integritas Netralitas ASN"
@@ -48,6 +49,9 @@ class Issuer:
     signing_key_pem: str | None = None
     seal_pkcs12: str | None = None
     seal_pkcs12_password: str | None = None
+    # The Pemda's name and logo from the environment; the admin settings come from the
+    # database when rendering (pemda.letterhead).
+    pemda_defaults: pemda.Defaults = pemda.Defaults()
 
     @classmethod
     def from_config(cls, config, instance_path: str) -> "Issuer":
@@ -59,6 +63,7 @@ class Issuer:
             signing_key_pem=config.get("SIGNING_KEY"),
             seal_pkcs12=config.get("SEAL_PKCS12"),
             seal_pkcs12_password=config.get("SEAL_PKCS12_PASSWORD"),
+            pemda_defaults=pemda.Defaults.from_config(config),
         )
 
 
@@ -78,7 +83,7 @@ def claims_for(signature: Signature, kid: str, zone: ZoneInfo) -> tokens.Claims:
 
 
 @lru_cache(maxsize=8)
-def _printed_logo(logo: bytes) -> bytes:
+def printed_logo(logo: bytes) -> bytes:
     """The logo as printed: at most ``LOGO_HEIGHT`` pixels high, on white, as a JPEG.
 
     WeasyPrint decodes a PNG and compresses it again for every PDF (its alpha channel as a
@@ -109,16 +114,18 @@ def seal_signer(issuer: Issuer):
 
 
 def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
-    """The unsealed PDF of a certificate."""
+    """The unsealed PDF of a certificate, with the issuer's name and logo (pemda.letterhead)
+    read from the signature's session."""
     url = verification_url(issuer.base_url, token)
     campaign = signature.campaign
     images = {"qr.png": (qr_png(url, box_size=1), "image/png")}
     if signature.signature_png:
         images["signature.png"] = (signature.signature_png, "image/png")
-    if campaign.logo:
-        images["logo.jpg"] = (_printed_logo(campaign.logo), "image/jpeg")
-    found = {name: resource_url(name) for name in images}
     with force_locale(issuer.locale):
+        issued_by = pemda.letterhead(object_session(signature), campaign, issuer.pemda_defaults)
+        if issued_by.logo:
+            images["logo.jpg"] = (printed_logo(issued_by.logo), "image/jpeg")
+        found = {name: resource_url(name) for name in images}
         html = render_template(
             "certificates/certificate.html",
             signature=signature,
@@ -130,6 +137,7 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
             qr=found["qr.png"],
             signature_image=found.get("signature.png"),
             logo=found.get("logo.jpg"),
+            authority=issued_by.name,
         )
     return render_pdf(
         html,
