@@ -232,7 +232,7 @@ def limited_client(app, tmp_path):
         database(limited).engine.dispose()
 
 
-@pytest.mark.parametrize("path", ["/v/garbage", "/api/v1/verify/garbage"])
+@pytest.mark.parametrize("path", ["/v/garbage", "/V/GARBAGE", "/api/v1/verify/garbage"])
 def test_the_121st_verification_within_a_minute_is_refused(limited_client, path):
     statuses = [limited_client.get(path).status_code for _ in range(121)]
     assert statuses[:120] == [200] * 120
