@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # What WeasyPrint needs to render PDFs (HarfBuzz subsetting makes it ~2.7x faster) and the fonts.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig
-# What some tests use: the browser they drive (tests/browser) and poppler's pdfsig;
-# without them those tests are skipped, nothing fails.
-TEST_PACKAGES := chromium poppler-utils
+# What some tests use: the browser they drive (tests/browser), poppler's pdfsig and pdftoppm,
+# and zbarimg (the certificate's QR code read off a 150 dpi page); without them those tests
+# are skipped, nothing fails.
+TEST_PACKAGES := chromium poppler-utils zbar-tools
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install system-packages translations run test test-sqlite test-postgresql lint format clean

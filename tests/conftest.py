@@ -284,6 +284,20 @@ def signing_key(app, session):
     return key
 
 
+@pytest.fixture(params=[1, 2], ids=["token-v1", "token-v2"])
+def token_version(request, monkeypatch) -> int:
+    """Certificates issued with v1 tokens (as every one issued before v2 was) or with v2."""
+    import functools
+
+    from pakta.services.certificates import tokens
+
+    if request.param != tokens.VERSION:
+        monkeypatch.setattr(
+            tokens, "encode", functools.partial(tokens.encode, version=request.param)
+        )
+    return request.param
+
+
 @pytest.fixture
 def signed(session, units, signing_key):
     """A campaign and one signature with a drawn signature, ready for a certificate."""

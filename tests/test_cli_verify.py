@@ -23,11 +23,12 @@ from pakta.services.certificates import issuing, pdf_check, tokens
 
 
 @pytest.fixture
-def issued(session, signed, app):
+def issued(session, signed, app, token_version):
     certificate = issuing.issue(
         session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     session.commit()
+    assert tokens.version_of(certificate.token) == token_version
     return certificate
 
 

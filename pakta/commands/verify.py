@@ -67,8 +67,8 @@ def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
         token = pdf_check.embedded_token(reader)
         if token is None:
             fail(_("No certificate code was found in the file."))
-    elif "/v/" in token:
-        token = token.rsplit("/v/", 1)[1].split("?")[0]
+    else:
+        token = tokens.from_text(token)
     try:
         claims = tokens.verify(token, _load_keys(keys_source))
     except tokens.TokenError as error:

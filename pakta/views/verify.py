@@ -86,6 +86,11 @@ def logo(slug: str | None):
     return response
 
 
+# The upper-case links printed for v2 tokens (services.certificates.tokens); an endpoint of
+# its own, so that url_for("verify.certificate") keeps building the lower-case /v/ link.
+bp.add_url_rule("/V/<path:token>", "certificate_printed", certificate)
+
+
 def published_keys_document() -> dict:
     keys = []
     for key in certificate_keys.published(get_session()):

@@ -54,6 +54,7 @@ class LiveServer:
     kiosk_query: str  # part of that name, matching nobody else the operator can see
     errors: list[BaseException] = field(default_factory=list)  # raised by views
     certificate_token: str = ""  # the QR token of one issued demo certificate
+    certificate_token_v1: str = ""  # the v1 token the same certificate had before v2
     # Kept apart for the apel tests: personal links of two more unsigned DISDIK employees,
     # and the NIP and verification code of a third, none of them used by another test.
     apel_tokens: list[str] = field(default_factory=list)
@@ -107,7 +108,7 @@ def _demo_facts(app) -> dict:
             for row in links.export_rows(db, campaign, scope, operator)
         }
         db.commit()
-        certificate_token = _issue_one_certificate(app, db, campaign)
+        certificate_token, certificate_token_v1 = _issue_one_certificate(app, db, campaign)
 
     chosen = [tokens[employee.identity_number] for employee in unsigned[:3]]
     assert len(chosen) == 3, "the demo data needs three unsigned DISDIK employees"
@@ -133,6 +134,7 @@ def _demo_facts(app) -> dict:
         "kiosk_signer_name": kiosk_signer.name,
         "kiosk_query": query,
         "certificate_token": certificate_token,
+        "certificate_token_v1": certificate_token_v1,
     }
 
 
@@ -154,11 +156,14 @@ def _give_verification_code(app, employee_id: int, code: str) -> tuple[str, str]
     return number, code
 
 
-def _issue_one_certificate(app, db, campaign) -> str:
-    """Signing keys and the seal, as `pakta keys init` makes them, and one issued certificate."""
+def _issue_one_certificate(app, db, campaign) -> tuple[str, str]:
+    """Signing keys and the seal, as `pakta keys init` makes them, and one issued certificate:
+    its token, and the v1 token of the same claims that it would have had before v2."""
+    from zoneinfo import ZoneInfo
+
     from pakta.keys import certificate, seal
     from pakta.models import Signature
-    from pakta.services.certificates import issuing
+    from pakta.services.certificates import issuing, tokens
 
     certificate.init(db, app.instance_path, None)
     seal.init_self_signed(app.instance_path, campaign.issuing_authority)
@@ -168,7 +173,9 @@ def _issue_one_certificate(app, db, campaign) -> str:
     assert signature is not None, "the demo data has no signature to issue a certificate for"
     issued = issuing.issue(db, signature, issuing.Issuer.from_config(app.config, app.instance_path))
     db.commit()
-    return issued.token
+    signer = certificate.signer(db, app.instance_path, None)
+    claims = issuing.claims_for(signature, signer.kid, ZoneInfo(app.config["TIMEZONE"]))
+    return issued.token, tokens.encode(claims, signer.private_key, version=1)
 
 
 @pytest.fixture(scope="session")

@@ -48,8 +48,8 @@ def test_verify_checks_a_token_in_the_browser_with_no_network(page, live_server)
     assert page.locator(".flash-info").is_visible()
     assert has_no_horizontal_scroll(page)
 
-    # Online, the address printed under the QR code.
-    verdict, classes = check(page, f"{live_server.url}/v/{token}")
+    # Online, the address printed under the QR code (a v2 token's is in upper case).
+    verdict, classes = check(page, f"{live_server.url.upper()}/V/{token}")
     assert verdict == valid_message
     assert "verdict-valid" in classes
     claims = page.locator("[data-claims]").inner_text()
@@ -70,4 +70,12 @@ def test_verify_checks_a_token_in_the_browser_with_no_network(page, live_server)
     verdict, classes = check(page, token)
     assert verdict == valid_message
     assert "verdict-valid" in classes
+
+    # So does a v1 token, as every certificate issued before v2 carries, and its /v/ link.
+    v1 = live_server.certificate_token_v1
+    assert v1 != token
+    verdict, classes = check(page, flip(v1))
+    assert verdict == invalid_message and "verdict-bad" in classes
+    verdict, classes = check(page, f"{live_server.url}/v/{v1}")
+    assert verdict == valid_message and "verdict-valid" in classes
     assert requests == [], requests

@@ -17,6 +17,9 @@ from pakta.services.certificates import issuing, tokens
 
 SCRIPT = Path(__file__).resolve().parents[2] / "pakta" / "static" / "js" / "verify-offline.js"
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+ALPHABETS = {1: B64URL, 2: BASE32}
+VERSIONS = pytest.mark.parametrize("version", [1, 2], ids=["token-v1", "token-v2"])
 
 # Reads {"keys": [...], "cases": [{"token": ..., "input"?: ...}]} from stdin and prints,
 # for each case, what the page would conclude.
@@ -79,7 +82,9 @@ def published(client, signing_key) -> list[dict]:
 def make_token(app, session, signing_key):
     signer = certificate_keys.signer(session, app.instance_path, None)
 
-    def make(signer_name="Budi Santoso, S.Kep.", **fields) -> tuple[str, tokens.Claims]:
+    def make(
+        signer_name="Budi Santoso, S.Kep.", version=tokens.VERSION, **fields
+    ) -> tuple[str, tokens.Claims]:
         claims = tokens.Claims(
             kid=signer.kid,
             certificate_number=fields.get("certificate_number", "PKT-2024-7Q3M-XK2D"),
@@ -88,7 +93,7 @@ def make_token(app, session, signing_key):
             signer_name=signer_name,
             signed_on=fields.get("signed_on", date(2024, 9, 2)),
         )
-        return tokens.encode(claims, signer.private_key), claims
+        return tokens.encode(claims, signer.private_key, version=version), claims
 
     return make
 
@@ -123,11 +128,12 @@ def flip(token: str) -> str:
 
 
 def test_an_issued_certificates_token_verifies_offline_with_the_published_jwk(
-    node, runner_script, session, signed, app, published
+    node, runner_script, session, signed, app, published, token_version
 ):
     issued = issuing.issue(
         session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
+    assert tokens.version_of(issued.token) == token_version
     claims = tokens.verify(issued.token, certificate_keys.public_keys(session))
     valid, flipped = run(
         node, runner_script, published, [{"token": issued.token}, {"token": flip(issued.token)}]
@@ -137,14 +143,17 @@ def test_an_issued_certificates_token_verifies_offline_with_the_published_jwk(
     assert flipped["ok"] is False, flipped
 
 
+@VERSIONS
 @pytest.mark.parametrize(
     "name",
-    ["Budi", "Ni Luh Putu Ayu Saraswati, S.E.", "Nur'aini “Ani” — é€🙂", "é" * 200],
+    ["Budi", "Ni Luh Putu Ayu Saraswati, S.E.", "Nur'aini “Ani” — é€🙂", "é" * 200, "N" * 255, ""],
 )
 def test_the_parsed_claims_equal_the_python_claims(
-    node, runner_script, make_token, published, name
+    node, runner_script, make_token, published, name, version
 ):
-    token, claims = make_token(name, signed_on=date(2031, 12, 31))
+    token, claims = make_token(
+        name, version, signed_on=date(2031, 12, 31), unit_code="dinkes/p2p", campaign="PILKADA"
+    )
     [result] = run(node, runner_script, published, [{"token": token}])
     assert result["ok"] is True, result
     assert result["claims"] == as_js(tokens.verify(token, {claims.kid: _key(published)}))
@@ -159,8 +168,11 @@ def _key(published):
     return Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
 
 
-def test_every_single_character_change_fails_offline(node, runner_script, make_token, published):
-    token, _claims = make_token()
+@VERSIONS
+def test_every_single_character_change_fails_offline(
+    node, runner_script, make_token, published, version
+):
+    token, _claims = make_token(version=version)
     cases = [
         {"token": token[:i] + c + token[i + 1 :]}
         for i in range(len(token))
@@ -172,40 +184,48 @@ def test_every_single_character_change_fails_offline(node, runner_script, make_t
     assert accepted == []
 
 
+@VERSIONS
 def test_the_last_character_has_no_spare_bits_offline_either(
-    node, runner_script, make_token, published
+    node, runner_script, make_token, published, version
 ):
     """Python rejects a token spelled any way but the canonical one; so must the page."""
     cases = []
-    for name in ("A", "AB", "ABC"):  # payload lengths in each residue modulo 3
-        token, _claims = make_token(name)
-        cases += [{"token": token[:-1] + c} for c in B64URL if c != token[-1]]
+    # Payload lengths in each residue modulo 3 (base64) and 5 (base32).
+    for name in ("A", "AB", "ABC", "ABCD", "ABCDE", "ABCDEF"):
+        token, _claims = make_token(name + "é", version)  # é: the name stays in UTF-8
+        cases += [{"token": token[:-1] + c} for c in ALPHABETS[version] if c != token[-1]]
     results = run(node, runner_script, published, cases)
     accepted = [r["token"] for r in results if r["ok"]]
     assert accepted == []
 
 
-def test_truncated_and_garbage_tokens_fail_offline(node, runner_script, make_token, published):
-    token, _claims = make_token()
+@VERSIONS
+def test_truncated_and_garbage_tokens_fail_offline(
+    node, runner_script, make_token, published, version
+):
+    token, _claims = make_token(version=version)
     cases = [{"token": token[:n]} for n in range(0, len(token), 7)]
     cases += [{"token": t} for t in ["", "garbage", "A" * 700, "<script>", "AAAA" * 30]]
+    cases += [{"token": t} for t in ["AI" + "A" * 200, "AE" + "A" * 200, "AIAAAAA" * 30]]
     results = run(node, runner_script, published, cases)
     assert [r for r in results if r["ok"]] == []
 
 
+@VERSIONS
 def test_a_key_the_page_does_not_know_is_reported_as_such(
-    node, runner_script, make_token, published
+    node, runner_script, make_token, published, version
 ):
-    token, claims = make_token()
+    token, claims = make_token(version=version)
     [result] = run(node, runner_script, [], [{"token": token}])
     assert result["ok"] is False and result["reason"] == "unknown-key"
     assert result["claims"]["kid"] == claims.kid
 
 
+@VERSIONS
 def test_the_address_under_the_qr_code_is_accepted_as_input(
-    node, runner_script, make_token, published, app
+    node, runner_script, make_token, published, app, version
 ):
-    token, _claims = make_token()
+    token, _claims = make_token(version=version)
     url = issuing.verification_url(app.config["BASE_URL"], token)
     results = run(
         node,

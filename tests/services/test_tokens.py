@@ -1,4 +1,6 @@
-"""The signed token in a certificate's QR code: compact, tamper-evident, never crashing."""
+"""The signed token in a certificate's QR code: compact, tamper-evident, never crashing.
+
+Both versions are tested: v1 (every certificate issued before v2) and v2 (issued now)."""
 
 import base64
 import contextlib
@@ -11,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pakta.keys.certificate import kid_for, raw_public
-from pakta.services.certificates import tokens
+from pakta.services.certificates import packed_text, tokens
 
 KEY = Ed25519PrivateKey.generate()
 KID = kid_for(raw_public(KEY.public_key()))
@@ -24,12 +26,31 @@ CLAIMS = tokens.Claims(
     signer_name="Budi Santoso, S.Kep.",
     signed_on=date(2024, 9, 2),
 )
-TOKEN = tokens.encode(CLAIMS, KEY)
+TOKEN = tokens.encode(CLAIMS, KEY, version=1)
+TOKEN_V2 = tokens.encode(CLAIMS, KEY)
 B64URL = string.ascii_letters + string.digits + "-_"
+BASE32 = string.ascii_uppercase + "234567"
+ALPHABETS = {1: B64URL, 2: BASE32}
+VERSIONS = pytest.mark.parametrize("version", [1, 2])
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=")
+
+
+def spell(data: bytes, version: int) -> str:
+    """Bytes spelled as a token of ``version`` is."""
+    return b64url(data) if version == 1 else b32(data)
+
+
+def raw(token: str) -> bytes:
+    if tokens.version_of(token) == 1:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    return base64.b32decode(token + "=" * (-len(token) % 8))
 
 
 def fits(text: str) -> bool:
@@ -39,6 +60,7 @@ def fits(text: str) -> bool:
 fields = st.text(max_size=80).filter(fits)
 
 
+@VERSIONS
 @settings(max_examples=200)
 @given(
     certificate_number=fields,
@@ -48,58 +70,105 @@ fields = st.text(max_size=80).filter(fits)
     signed_on=st.dates(min_value=tokens.EPOCH, max_value=tokens.EPOCH + timedelta(days=65535)),
 )
 def test_a_token_round_trips_to_exactly_the_claims_it_was_made_from(
-    certificate_number, campaign, unit_code, signer_name, signed_on
+    version, certificate_number, campaign, unit_code, signer_name, signed_on
 ):
     claims = tokens.Claims(KID, certificate_number, campaign, unit_code, signer_name, signed_on)
-    token = tokens.encode(claims, KEY)
+    token = tokens.encode(claims, KEY, version=version)
     # Over-long tokens are a separate matter: see the column-limits test below.
     assume(len(token) <= tokens.MAX_TOKEN_CHARS)
-    assert set(token) <= set(B64URL)
+    assert set(token) <= set(ALPHABETS[version])
+    assert tokens.version_of(token) == version
     assert tokens.verify(token, KEYS) == claims
     assert tokens.decode(token)[0] == claims
 
 
-def test_a_token_made_from_fields_at_their_column_limits_verifies():
-    claims = tokens.Claims(KID, "PI24-7K3M-Q9XD", "k" * 64, "U" * 64, "N" * 255, date(2024, 9, 2))
-    assert tokens.verify(tokens.encode(claims, KEY), KEYS) == claims
+@VERSIONS
+@pytest.mark.parametrize("name", ["N" * 255, "é" * 127 + "x"])
+def test_a_token_made_from_fields_at_their_column_limits_verifies(version, name):
+    claims = tokens.Claims(KID, "P" * 32, "k" * 64, "U" * 64, name, date(2024, 9, 2))
+    token = tokens.encode(claims, KEY, version=version)
+    assert len(token) <= tokens.MAX_TOKEN_CHARS
+    assert tokens.verify(token, KEYS) == claims
 
 
-def test_the_example_token_round_trips():
-    assert tokens.verify(TOKEN, KEYS) == CLAIMS
-    assert tokens.verify(f"  {TOKEN}\n", KEYS) == CLAIMS  # as pasted
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+def test_the_example_token_round_trips(token):
+    assert tokens.verify(token, KEYS) == CLAIMS
+    assert tokens.verify(f"  {token}\n", KEYS) == CLAIMS  # as pasted
 
 
+def test_a_v2_token_is_upper_case_base32_and_shorter_in_a_qr_code_than_v1():
+    assert set(TOKEN_V2) <= set(BASE32) and tokens.version_of(TOKEN_V2) == 2
+    assert tokens.version_of(TOKEN) == 1
+    # Alphanumeric mode spends 5.5 bits a character, byte mode 8.
+    assert len(TOKEN_V2) * 5.5 < len(TOKEN) * 8 * 0.8
+
+
+def test_v2_packs_numbers_slugs_codes_and_plain_names_into_fewer_bytes_than_v1():
+    assert len(tokens.payload(CLAIMS)) < len(tokens.payload(CLAIMS, version=1)) - 10
+
+
+@pytest.mark.parametrize("text", ["/v/{t}", "/V/{t}", "https://h/v/{t}?x=1", "HTTPS://H/V/{t}"])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+def test_the_token_is_found_in_a_verification_link_of_either_case(text, token):
+    assert tokens.from_text(text.format(t=token)) == token
+    assert tokens.from_text(f" {token}\n") == token
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_body_signed_under_the_other_versions_domain_label_is_rejected(version):
+    body = tokens.payload(CLAIMS, version)
+    other = tokens.DOMAINS[3 - version]
+    with pytest.raises(tokens.TokenError, match="signature"):
+        tokens.verify(spell(body + KEY.sign(other + body), version), KEYS)
+
+
+def test_a_v2_body_under_a_v1_version_byte_is_rejected():
+    body = tokens.payload(CLAIMS)
+    relabelled = bytes([1]) + body[1:]
+    for version in (1, 2):
+        with pytest.raises(tokens.TokenError):
+            tokens.verify(
+                spell(relabelled + KEY.sign(tokens.DOMAINS[1] + relabelled), version), KEYS
+            )
+
+
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
 @settings(max_examples=500)
 @given(
-    position=st.integers(0, len(TOKEN) - 1),
+    position=st.integers(0, min(len(TOKEN), len(TOKEN_V2)) - 1),
     replacement=st.one_of(st.sampled_from(B64URL + "+/=.~ "), st.characters()),
 )
-def test_changing_any_single_character_of_a_token_makes_it_fail_verification(position, replacement):
-    if TOKEN[position] == replacement:
-        replacement = "A" if TOKEN[position] != "A" else "B"
-    changed = TOKEN[:position] + replacement + TOKEN[position + 1 :]
+def test_changing_any_single_character_of_a_token_makes_it_fail_verification(
+    token, position, replacement
+):
+    if token[position] == replacement:
+        replacement = "A" if token[position] != "A" else "B"
+    changed = token[:position] + replacement + token[position + 1 :]
     with pytest.raises(tokens.TokenError):
         tokens.verify(changed, KEYS)
 
 
-def test_no_single_base64url_character_change_anywhere_verifies():
-    """Exhaustive over positions and the alphabet (hypothesis samples; this covers all)."""
-    for position, original in enumerate(TOKEN):
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+def test_no_single_character_change_anywhere_verifies(token):
+    """Exhaustive over positions and both alphabets (hypothesis samples; this covers all)."""
+    for position, original in enumerate(token):
         for replacement in B64URL:
             if replacement == original:
                 continue
-            changed = TOKEN[:position] + replacement + TOKEN[position + 1 :]
+            changed = token[:position] + replacement + token[position + 1 :]
             with pytest.raises(tokens.TokenError):
                 tokens.verify(changed, KEYS)
 
 
-def test_the_last_character_has_no_spare_bits_that_could_be_changed_unnoticed():
-    # base64 of a length that is not a multiple of 3 leaves low bits unused in the last
-    # character; a lenient decoder reads several different strings as the same bytes.
-    for signer_name in ("A", "AB", "ABC"):
+@VERSIONS
+def test_the_last_character_has_no_spare_bits_that_could_be_changed_unnoticed(version):
+    # base64 and base32 of a length that is not a multiple of 3 (5) bytes leave low bits
+    # unused in the last character; a lenient decoder reads several strings as the same bytes.
+    for signer_name in ("A", "AB", "ABC", "ABCD", "ABCDE", "ABCDEF"):
         claims = tokens.Claims(KID, "N", "c", "U", signer_name, date(2024, 9, 2))
-        token = tokens.encode(claims, KEY)
-        variants = [token[:-1] + c for c in B64URL if c != token[-1]]
+        token = tokens.encode(claims, KEY, version=version)
+        variants = [token[:-1] + c for c in ALPHABETS[version] if c != token[-1]]
         assert all(_fails(variant) for variant in variants), token
 
 
@@ -110,9 +179,9 @@ def test_standard_base64_characters_are_not_accepted_in_place_of_url_safe_ones()
         for c in (
             tokens.Claims(KID, f"N{i}", "c", "U", "Nama", date(2024, 9, 2)) for i in range(500)
         )
-        if "-" in tokens.encode(c, KEY) or "_" in tokens.encode(c, KEY)
+        if "-" in tokens.encode(c, KEY, version=1) or "_" in tokens.encode(c, KEY, version=1)
     )
-    token = tokens.encode(claims, KEY)
+    token = tokens.encode(claims, KEY, version=1)
     standard = token.replace("-", "+").replace("_", "/")
     assert standard != token
     with pytest.raises(tokens.TokenError):
@@ -127,50 +196,66 @@ def _fails(token: str) -> bool:
     return False
 
 
-def test_every_truncation_of_a_token_is_rejected():
-    for length in range(len(TOKEN)):
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+def test_every_truncation_of_a_token_is_rejected(token):
+    for length in range(len(token)):
         with pytest.raises(tokens.TokenError):
-            tokens.verify(TOKEN[:length], KEYS)
+            tokens.verify(token[:length], KEYS)
     # Cutting bytes out of the signed body, not just the end, is rejected too.
-    raw = base64.urlsafe_b64decode(TOKEN + "=" * (-len(TOKEN) % 4))
-    for cut in range(1, len(raw) - 1):
+    data = raw(token)
+    for cut in range(1, len(data) - 1):
         with pytest.raises(tokens.TokenError):
-            tokens.verify(b64url(raw[:cut] + raw[cut + 1 :]), KEYS)
+            tokens.verify(spell(data[:cut] + data[cut + 1 :], tokens.version_of(token)), KEYS)
 
 
-def test_a_token_signed_with_an_unknown_key_id_is_rejected():
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+def test_a_token_signed_with_an_unknown_key_id_is_rejected(token):
     with pytest.raises(tokens.TokenError, match="unknown key"):
-        tokens.verify(TOKEN, {})
+        tokens.verify(token, {})
     other = Ed25519PrivateKey.generate()
     with pytest.raises(tokens.TokenError, match="unknown key"):
-        tokens.verify(TOKEN, {kid_for(raw_public(other.public_key())): other.public_key()})
+        tokens.verify(token, {kid_for(raw_public(other.public_key())): other.public_key()})
 
 
-def test_a_token_signed_by_another_key_under_our_key_id_decodes_but_fails_verification():
+@VERSIONS
+def test_a_token_signed_by_another_key_under_our_key_id_decodes_but_fails_verification(version):
     forger = Ed25519PrivateKey.generate()
-    forged = tokens.encode(CLAIMS, forger)  # claims our kid, signed with the forger's key
+    forged = tokens.encode(
+        CLAIMS, forger, version=version
+    )  # claims our kid, signed with the forger's key
     claims, _body, _signature = tokens.decode(forged)
     assert claims == CLAIMS  # decoding alone proves nothing
     with pytest.raises(tokens.TokenError, match="signature"):
         tokens.verify(forged, KEYS)
 
 
-def test_a_signature_over_the_payload_without_the_domain_label_is_rejected():
-    body = tokens.payload(CLAIMS)
-    bare = b64url(body + KEY.sign(body))
+@VERSIONS
+def test_a_signature_over_the_payload_without_the_domain_label_is_rejected(version):
+    body = tokens.payload(CLAIMS, version)
+    bare = spell(body + KEY.sign(body), version)
     with pytest.raises(tokens.TokenError, match="signature"):
         tokens.verify(bare, KEYS)
 
 
-def test_claims_are_bound_to_the_signature():
-    # The same signature with another name in the body: the copied-QR case.
-    claims, body, signature = tokens.decode(TOKEN)
-    other_body = tokens.payload(
-        tokens.Claims(**{**claims.__dict__, "signer_name": "Siti Aminah, S.Pd."})
-    )
-    with pytest.raises(tokens.TokenError, match="signature"):
-        tokens.verify(b64url(other_body + signature), KEYS)
-    assert body != other_body
+@VERSIONS
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"signer_name": "Siti Aminah, S.Pd."},
+        {"certificate_number": "PI24-7K3M-Q9XE"},
+        {"campaign": "pilkada-2029"},
+        {"unit_code": "DINKES-P2Q"},
+        {"signed_on": date(2024, 9, 3)},
+        {"kid": "00000000"},
+    ],
+)
+def test_every_claim_is_bound_to_the_signature(version, change):
+    # The same signature with another name (or any other claim) in the body: a copied QR.
+    claims, message, signature = tokens.decode(tokens.encode(CLAIMS, KEY, version=version))
+    other_body = tokens.payload(tokens.Claims(**{**claims.__dict__, **change}), version)
+    with pytest.raises(tokens.TokenError, match="signature|unknown key"):
+        tokens.verify(spell(other_body + signature, version), KEYS)
+    assert message != tokens.DOMAINS[version] + other_body
 
 
 @settings(max_examples=500)
@@ -180,17 +265,24 @@ def test_random_text_raises_nothing_but_token_error(text):
         tokens.verify(text, KEYS)
 
 
+@VERSIONS
 @settings(max_examples=500)
-@given(st.binary(max_size=450))
-def test_random_bytes_as_base64url_raise_nothing_but_token_error(data):
+@given(st.binary(max_size=430))
+def test_random_bytes_as_a_token_raise_nothing_but_token_error(version, data):
     with pytest.raises(tokens.TokenError):
-        tokens.verify(b64url(data), KEYS)
+        tokens.verify(spell(data, version), KEYS)
 
 
+@VERSIONS
 @settings(max_examples=500)
-@given(st.binary(max_size=400), st.sampled_from([b"", bytes([1]) + bytes.fromhex(KID)]))
-def test_random_bodies_behind_a_valid_header_never_crash_the_parser(data, header):
-    token = b64url(header + data)
+@given(st.binary(max_size=400), st.sampled_from(["", "kid", "kid-days-alphabets"]))
+def test_random_bodies_behind_a_valid_header_never_crash_the_parser(version, data, header):
+    prefix = {
+        "": b"",
+        "kid": bytes([version]) + bytes.fromhex(KID),
+        "kid-days-alphabets": bytes([version]) + bytes.fromhex(KID) + b"\x22\x22\xe7",
+    }[header]
+    token = spell(prefix + data, version)
     with contextlib.suppress(tokens.TokenError):
         tokens.decode(token)  # may parse; must not crash
     with pytest.raises(tokens.TokenError):
@@ -218,8 +310,10 @@ def test_an_overlong_token_is_rejected_before_decoding():
         "x" * 300,
     ],
 )
-def test_a_name_over_255_bytes_is_cut_on_a_character_boundary(name):
-    token = tokens.encode(tokens.Claims(KID, "N1", "c", "U", name, date(2024, 9, 2)), KEY)
+@VERSIONS
+def test_a_name_over_255_bytes_is_cut_on_a_character_boundary(version, name):
+    claims = tokens.Claims(KID, "N1", "c", "U", name, date(2024, 9, 2))
+    token = tokens.encode(claims, KEY, version=version)
     cut = tokens.verify(token, KEYS).signer_name
     assert name.startswith(cut)
     assert len(cut.encode("utf-8")) <= 255
@@ -231,6 +325,7 @@ def test_a_name_over_255_bytes_is_cut_on_a_character_boundary(name):
 @given(st.text(min_size=64, max_size=300).filter(lambda t: len(t.encode("utf-8")) > 255))
 def test_any_name_over_255_bytes_keeps_its_longest_whole_character_prefix(name):
     token = tokens.encode(tokens.Claims(KID, "N1", "c", "U", name, date(2024, 9, 2)), KEY)
+    assume(not set(name) <= set(packed_text.ALPHABETS[3]))  # packed names are not cut
     cut = tokens.verify(token, KEYS).signer_name
     assert name.startswith(cut)
     assert len(cut.encode("utf-8")) <= 255 < len(name[: len(cut) + 1].encode("utf-8"))

@@ -36,11 +36,12 @@ API_FIELDS = {
 
 
 @pytest.fixture
-def issued(session, signed, app) -> IssuedCertificate:
+def issued(session, signed, app, token_version) -> IssuedCertificate:
     certificate = issuing.issue(
         session, signed, issuing.Issuer.from_config(app.config, app.instance_path)
     )
     session.commit()
+    assert tokens.version_of(certificate.token) == token_version
     return certificate
 
 
@@ -113,6 +114,16 @@ def test_a_revoked_certificate_says_so_with_the_date_and_reason_category(
     # Still recognisable, still masked; the internal note is not public.
     assert str(escape(signed.signer_name)) in html and mask_identity(NIP) in html
     assert NIP not in html and "NIP tertukar" not in html
+
+
+def test_the_printed_link_of_either_version_opens_the_verdict_and_a_flipped_one_is_invalid(
+    client, app, issued, token_version
+):
+    url = issuing.verification_url(app.config["BASE_URL"], issued.token)
+    path = "/" + url.split("/", 3)[3]
+    assert path == (f"/v/{issued.token}" if token_version == 1 else f"/V/{issued.token}")
+    assert verdict_block(client.get(path).text) == "verdict-valid"
+    assert verdict_block(client.get(flip(path, len(path) - 20)).text) == "verdict-bad"
 
 
 @pytest.mark.parametrize("token", ["garbage", "x" * 700, "%00", "AAAA", "../../etc/passwd"])
@@ -221,7 +232,7 @@ def limited_client(app, tmp_path):
         database(limited).engine.dispose()
 
 
-@pytest.mark.parametrize("path", ["/v/garbage", "/api/v1/verify/garbage"])
+@pytest.mark.parametrize("path", ["/v/garbage", "/V/GARBAGE", "/api/v1/verify/garbage"])
 def test_the_121st_verification_within_a_minute_is_refused(limited_client, path):
     statuses = [limited_client.get(path).status_code for _ in range(121)]
     assert statuses[:120] == [200] * 120

@@ -12,6 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import render_template
@@ -68,7 +69,12 @@ class Issuer:
 
 
 def verification_url(base_url: str, token: str) -> str:
-    return f"{base_url}/v/{token}"
+    """The link in the QR code. A v2 token's link is upper case up to its path (scheme and
+    host are case-insensitive), so the QR code holds all of it in alphanumeric mode."""
+    if tokens.version_of(token) == 1:
+        return f"{base_url}/v/{token}"
+    parts = urlsplit(base_url)
+    return f"{parts.scheme.upper()}://{parts.netloc.upper()}{parts.path}/V/{token}"
 
 
 def claims_for(signature: Signature, kid: str, zone: ZoneInfo) -> tokens.Claims:

@@ -16,7 +16,7 @@ from pakta.models import IssuedCertificate
 from pakta.services.certificates import verification
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
-_VERIFY_URL = re.compile(r"pakta-verification:\S*/v/([A-Za-z0-9_-]+)")
+_VERIFY_URL = re.compile(r"pakta-verification:\S*/[vV]/([A-Za-z0-9_-]+)")
 
 
 @dataclass(frozen=True)

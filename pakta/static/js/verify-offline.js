@@ -1,9 +1,18 @@
 // Offline certificate check: the token's Ed25519 signature, verified in the browser
-// with WebCrypto against the published keys. It cannot see revocations.
+// with WebCrypto against the published keys. It cannot see revocations. Reads both token
+// versions: v1 (base64url, /v/ links) and v2 (upper-case base32, /V/ links).
 (function (root) {
   "use strict";
-  var DOMAIN = new TextEncoder().encode("pakta-certificate-v1\u0000");
+  var DOMAINS = {
+    1: new TextEncoder().encode("pakta-certificate-v1\u0000"),
+    2: new TextEncoder().encode("pakta-certificate-v2\u0000"),
+  };
   var EPOCH = Date.UTC(2000, 0, 1);
+  var BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  // pakta/services/certificates/packed_text.py: index 0 is UTF-8, the order is the format.
+  var ALPHABETS = [null, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-._",
+    "0123456789abcdefghijklmnopqrstuvwxyz-._",
+    " ',-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"];
 
   function fromBase64Url(text) {
     var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -20,25 +29,55 @@
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  function fromBase32(text) {
+    var bytes = [], value = 0, bits = 0;
+    for (var i = 0; i < text.length; i++) {
+      value = (value << 5) | BASE32.indexOf(text[i]);
+      bits += 5;
+      if (bits >= 8) { bits -= 8; bytes.push((value >> bits) & 255); }
+      value &= (1 << bits) - 1;  // keep only the bits not yet written
+    }
+    return new Uint8Array(bytes);
+  }
+
+  function toBase32(bytes) {
+    var out = "", value = 0, bits = 0;
+    for (var i = 0; i < bytes.length; i++) {
+      value = (value << 8) | bytes[i];
+      bits += 8;
+      while (bits >= 5) { bits -= 5; out += BASE32[(value >> bits) & 31]; }
+      value &= (1 << bits) - 1;
+    }
+    if (bits) out += BASE32[(value << (5 - bits)) & 31];
+    return out;
+  }
+
   function tokenFrom(input) {
     var text = String(input || "").trim();
-    var at = text.lastIndexOf("/v/");
-    if (at >= 0) text = text.slice(at + 3);
+    var link = /\/v\/([A-Za-z0-9_-]+)/i.exec(text);  // /v/ (v1) or /V/ (v2)
+    if (link) return link[1];
     return text.split(/[?#\s]/)[0];
   }
 
-  // Mirrors pakta/services/tokens.py: version, key id, four fields, days, signature.
-  function parse(token) {
-    if (!/^[A-Za-z0-9_-]{20,700}$/.test(token)) throw new Error("format");
-    var raw = fromBase64Url(token);
-    // As in Python: only the canonical spelling (no spare bits set in the last character).
-    if (toBase64Url(raw) !== token) throw new Error("format");
-    if (raw.length < 1 + 4 + 4 + 2 + 64 || raw[0] !== 1) throw new Error("version");
-    var body = raw.slice(0, raw.length - 64), signature = raw.slice(raw.length - 64);
-    var kid = Array.prototype.map.call(body.slice(1, 5), function (b) {
+  function versionOf(token) {
+    return /^[A-Z2-7]+$/.test(token) ? 2 : 1;
+  }
+
+  function hex(bytes) {
+    return Array.prototype.map.call(bytes, function (b) {
       return (b < 16 ? "0" : "") + b.toString(16);
     }).join("");
-    var position = 5, fields = [], decoder = new TextDecoder("utf-8", { fatal: true });
+  }
+
+  function dayOf(high, low) {
+    return new Date(EPOCH + ((high << 8) | low) * 86400000).toISOString().slice(0, 10);
+  }
+
+  var decoder = new TextDecoder("utf-8", { fatal: true });
+
+  // v1 (pakta/services/certificates/tokens.py): version, key id, four fields, days.
+  function fieldsV1(body) {
+    var position = 5, fields = [];
     for (var f = 0; f < 4; f++) {
       var length = body[position];
       if (length === undefined || position + 1 + length > body.length) throw new Error("truncated");
@@ -46,12 +85,67 @@
       position += 1 + length;
     }
     if (body.length !== position + 2) throw new Error("length");
-    var days = (body[position] << 8) | body[position + 1];
-    var day = new Date(EPOCH + days * 86400000).toISOString().slice(0, 10);
+    return { fields: fields, day: dayOf(body[position], body[position + 1]) };
+  }
+
+  function packedSize(alphabet, count) {
+    var largest = BigInt(ALPHABETS[alphabet].length) ** BigInt(count) - 1n;
+    return largest === 0n ? 0 : Math.ceil(largest.toString(2).length / 8);
+  }
+
+  function unpack(alphabet, length, data) {
+    if (alphabet === 0) return decoder.decode(data);
+    var letters = ALPHABETS[alphabet], base = BigInt(letters.length), number = 0n;
+    for (var i = 0; i < data.length; i++) number = (number << 8n) | BigInt(data[i]);
+    if (number >= base ** BigInt(length)) throw new Error("range");
+    var characters = [];
+    for (var c = 0; c < length; c++) {
+      characters.push(letters[Number(number % base)]);
+      number /= base;
+    }
+    return characters.reverse().join("");
+  }
+
+  // v2: version, key id, days, the fields' alphabets (2 bits each), four fields.
+  function fieldsV2(body) {
+    if (body.length < 12) throw new Error("truncated");
+    var position = 8, fields = [];
+    for (var f = 0; f < 4; f++) {
+      var alphabet = (body[7] >> (2 * (3 - f))) & 3;
+      var length = body[position];
+      if (length === undefined) throw new Error("truncated");
+      var end = position + 1 + (alphabet === 0 ? length : packedSize(alphabet, length));
+      if (end > body.length) throw new Error("truncated");
+      fields.push(unpack(alphabet, length, body.slice(position + 1, end)));
+      position = end;
+    }
+    if (position !== body.length) throw new Error("length");
+    return { fields: fields, day: dayOf(body[5], body[6]) };
+  }
+
+  function parse(token) {
+    var version = versionOf(token), raw;
+    if (version === 2) {
+      if (token.length < 20 || token.length > 720) throw new Error("format");
+      raw = fromBase32(token);
+      // As in Python: only the canonical spelling (no spare bits set in the last character).
+      if (toBase32(raw) !== token) throw new Error("format");
+    } else {
+      if (!/^[A-Za-z0-9_-]{20,720}$/.test(token)) throw new Error("format");
+      raw = fromBase64Url(token);
+      if (toBase64Url(raw) !== token) throw new Error("format");
+    }
+    if (raw.length < 1 + 4 + 2 + 64 || raw[0] !== version) throw new Error("version");
+    var body = raw.slice(0, raw.length - 64), signature = raw.slice(raw.length - 64);
+    var read = version === 1 ? fieldsV1(body) : fieldsV2(body), fields = read.fields;
+    var message = new Uint8Array(DOMAINS[version].length + body.length);
+    message.set(DOMAINS[version], 0);
+    message.set(body, DOMAINS[version].length);
     return {
-      claims: { kid: kid, certificateNumber: fields[0], campaign: fields[1], unitCode: fields[2],
-                signerName: fields[3], signedOn: day },
-      body: body, signature: signature,
+      version: version,
+      claims: { kid: hex(body.slice(1, 5)), certificateNumber: fields[0], campaign: fields[1],
+                unitCode: fields[2], signerName: fields[3], signedOn: read.day },
+      message: message, signature: signature,
     };
   }
 
@@ -60,10 +154,7 @@
     var key = (keys || []).filter(function (k) { return k.kid === parsed.claims.kid; })[0];
     if (!key) return { ok: false, reason: "unknown-key", claims: parsed.claims };
     var publicKey = await subtle.importKey("jwk", key.jwk, { name: "Ed25519" }, false, ["verify"]);
-    var message = new Uint8Array(DOMAIN.length + parsed.body.length);
-    message.set(DOMAIN, 0);
-    message.set(parsed.body, DOMAIN.length);
-    var ok = await subtle.verify({ name: "Ed25519" }, publicKey, parsed.signature, message);
+    var ok = await subtle.verify({ name: "Ed25519" }, publicKey, parsed.signature, parsed.message);
     return { ok: ok, reason: ok ? "" : "signature", claims: parsed.claims };
   }
 
