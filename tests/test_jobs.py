@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from PIL import Image, ImageDraw
 from redis.exceptions import RedisError
 from rq.job import Job
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from pakta import create_app, jobs, migrate
@@ -327,12 +329,8 @@ def test_an_rq_worker_issues_the_certificate_in_an_app_made_from_its_environment
     assert rq.Queue("certificates", connection=rq_redis).count == 0
 
 
-def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
-    site, rq_redis, monkeypatch
-):
-    signature_id, _token = site.new_signature(nip())
-    app = site.app(REDIS_URL=REDIS_URL)
-    jobs.enqueue_certificate(app, signature_id)
+def _fail_once(app, monkeypatch) -> None:
+    """Run the queue once with a renderer that falls over."""
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the renderer fell over")
@@ -341,6 +339,47 @@ def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
         patch.setattr(certificate_jobs, "issue_certificate", broken)
         with app.app_context():
             jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+
+
+def test_a_failed_job_is_retried_after_ten_seconds_then_a_minute_then_five_minutes(
+    site, rq_redis, monkeypatch
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])
+
+    failed_at = datetime.now(UTC)
+    _fail_once(app, monkeypatch)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    assert job.get_status() == "scheduled" and job.retries_left == 2
+    due = ScheduledJobRegistry(queue=queue).get_scheduled_time(job)
+    assert timedelta(seconds=9) <= due - failed_at <= timedelta(seconds=12)
+    assert not jobs.enqueue_certificate(app, signature_id).new  # the retry will run it
+
+
+def test_a_retry_long_overdue_has_lost_its_scheduler_and_is_replaced(site, rq_redis, monkeypatch):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    _fail_once(app, monkeypatch)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    due = ScheduledJobRegistry(queue=queue).get_scheduled_time(job)
+    assert jobs.will_run(job, queue, now=due + timedelta(seconds=59))
+    assert not jobs.will_run(job, queue, now=due + timedelta(seconds=61))
+
+
+def test_a_job_that_failed_every_retry_is_replaced_when_the_certificate_is_asked_for_again(
+    site, rq_redis, monkeypatch
+):
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])  # one retry, at once, in the same run
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    _fail_once(app, monkeypatch)
     job = Job.fetch(f"cert-{signature_id}", connection=rq_redis)
     assert job.get_status() == "failed"
     again = jobs.enqueue_certificate(app, signature_id)
@@ -348,6 +387,46 @@ def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
     with app.app_context():
         jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
     assert site.certificate_of(signature_id) is not None
+
+
+def _started_by(worker: rq.Worker, job: Job) -> None:
+    """Mark ``job`` as started by ``worker``, as a worker does before running it."""
+    with worker.connection.pipeline() as pipeline:
+        job.prepare_for_execution(worker.name, pipeline)
+        pipeline.execute()
+
+
+def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_is_not(
+    site, rq_redis
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="soon-killed")
+    worker.register_birth()
+    _started_by(worker, queue.fetch_job(f"cert-{signature_id}"))
+
+    assert not jobs.enqueue_certificate(app, signature_id).new  # its worker is alive
+    worker.register_death()  # what a worker's key expiring looks like to everyone else
+    assert jobs.enqueue_certificate(app, signature_id).new
+    assert queue.job_ids == [f"cert-{signature_id}"]
+
+
+def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_seconds(
+    site, rq_redis
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="went-quiet")
+    worker.register_birth()
+    job = queue.fetch_job(f"cert-{signature_id}")
+    _started_by(worker, job)
+    heartbeat = rq.Worker.all(queue=queue)[0].last_heartbeat
+    assert not jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=29))
+    assert jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=31))
 
 
 def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_horses(
@@ -392,7 +471,9 @@ def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_do
     app = site.app(REDIS_URL=REDIS_URL)
     jobs.work(app, burst=True)
     jobs.work(app, fork=False, burst=True)
-    assert events == ["warm up", rq.Worker, rq.SimpleWorker]
+    assert events[0] == "warm up" and len(events) == 3
+    assert issubclass(events[1], rq.Worker) and not issubclass(events[1], rq.SimpleWorker)
+    assert issubclass(events[2], rq.SimpleWorker)
 
 
 def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(
