@@ -29,7 +29,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from pakta import create_app, jobs, migrate
+from pakta import create_app, job_recovery, jobs, migrate
 from pakta.db import database, get_session, make_engine
 from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit
 from pakta.services import links, signing
@@ -390,10 +390,9 @@ def test_a_job_that_failed_every_retry_is_replaced_when_the_certificate_is_asked
 
 
 def _started_by(worker: rq.Worker, job: Job) -> None:
-    """Mark ``job`` as started by ``worker``, as a worker does before running it."""
-    with worker.connection.pipeline() as pipeline:
-        job.prepare_for_execution(worker.name, pipeline)
-        pipeline.execute()
+    """Mark ``job`` as started by ``worker``, as the worker does before running it."""
+    worker.prepare_execution(job)  # into the started registry
+    worker.prepare_job_execution(job)  # the job's status and worker, the worker's heartbeat
 
 
 def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_is_not(
@@ -427,6 +426,63 @@ def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_s
     heartbeat = rq.Worker.all(queue=queue)[0].last_heartbeat
     assert not jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=29))
     assert jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=31))
+
+
+@pytest.fixture
+def recovery_lock(rq_redis):
+    rq_redis.delete(job_recovery.RECOVERY_LOCK)
+    yield job_recovery.RECOVERY_LOCK
+    rq_redis.delete(job_recovery.RECOVERY_LOCK)
+
+
+def test_recovery_requeues_a_job_abandoned_by_a_dead_worker_once_per_interval_across_workers(
+    site, rq_redis, recovery_lock
+):
+    app = site.app(REDIS_URL=REDIS_URL)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="killed")
+    worker.register_birth()
+    for signature_id in ids:
+        jobs.enqueue_certificate(app, signature_id)
+        _started_by(worker, queue.fetch_job(f"cert-{signature_id}"))
+    worker.register_death()
+
+    assert job_recovery.requeue_abandoned(app) == 2
+    assert sorted(queue.job_ids) == sorted(f"cert-{signature_id}" for signature_id in ids)
+
+    _started_by(worker, queue.fetch_job(f"cert-{ids[0]}"))
+    rq_redis.set(recovery_lock, "1", ex=60)  # another worker recovered a moment ago
+    job_recovery.recover(app)
+    assert queue.fetch_job(f"cert-{ids[0]}").get_status() == "started"
+    rq_redis.delete(recovery_lock)
+    job_recovery.recover(app)
+    assert queue.fetch_job(f"cert-{ids[0]}").get_status() == "queued"
+    assert rq_redis.ttl(recovery_lock) > 0
+
+
+def test_recovery_never_stops_the_worker_when_the_database_or_redis_fails(
+    site, rq_redis, recovery_lock, monkeypatch, caplog
+):
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(job_recovery, "requeue_abandoned", broken)
+    job_recovery.recover(site.app(REDIS_URL=REDIS_URL))
+    assert "recovering certificate jobs failed" in caplog.text
+
+
+def test_the_pakta_worker_recovers_lost_jobs_in_rqs_maintenance_when_it_starts(
+    site, rq_redis, monkeypatch
+):
+    recovered = []
+    monkeypatch.setattr(job_recovery, "recover", recovered.append)
+    app = site.app(REDIS_URL=REDIS_URL)
+    with app.app_context():
+        worker = jobs.certificate_worker(app, job_recovery.recovering(rq.SimpleWorker))
+        worker.work(burst=True)
+    assert recovered == [app]
+    assert worker.last_cleaned_at is not None  # RQ's own maintenance ran too
 
 
 def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_horses(
