@@ -214,7 +214,13 @@ def will_run(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:
 
 
 def is_abandoned(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:
-    """A started job whose worker is gone or has not heartbeaten for ``ABANDONED_AFTER``."""
+    """A started job whose worker is gone or has not heartbeaten for ``ABANDONED_AFTER``.
+
+    A job a forking worker has just taken names its worker only once its work horse starts:
+    until then it is not called abandoned (RQ's own cleanup retries it if it never starts).
+    """
+    if job.worker_name is None:
+        return False
     now = now or datetime.now(UTC)
     for worker in rq.Worker.all(queue=queue):
         if worker.name == job.worker_name:

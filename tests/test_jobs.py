@@ -43,7 +43,7 @@ REDIS_URL = os.environ.get("PAKTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _signature_png() -> bytes:
+def signature_png() -> bytes:
     image = Image.new("LA", (600, 200), (0, 0))
     ImageDraw.Draw(image).line([(40, 150), (200, 40), (360, 160)], fill=(0, 255), width=6)
     buffer = io.BytesIO()
@@ -94,7 +94,7 @@ class Site:
                 employee=employee,
                 method=SignatureMethod.PERSONAL_LINK,
                 evidence=signing.Evidence(
-                    signature_png=_signature_png(), acknowledged_points=[1, 2, 3, 4]
+                    signature_png=signature_png(), acknowledged_points=[1, 2, 3, 4]
                 ),
             )
             rows = links.export_rows(session, campaign, {self.unit_id}, None)
@@ -109,7 +109,7 @@ class Site:
             )
 
 
-def _seal_pkcs12(instance: Path, out: Path) -> None:
+def seal_pkcs12(instance: Path, out: Path) -> None:
     from pakta.keys import seal
 
     key_path, cert_path = seal.seal_paths(str(instance))
@@ -158,7 +158,7 @@ def site(tmp_path_factory):
         built.campaign_id, built.unit_id = campaign.id, unit.id
         signing_key_pem = certificate.private_key_path(str(instance), key.kid).read_text()
     # A worker elsewhere has no instance folder: the key and the seal come in the environment.
-    _seal_pkcs12(instance, folder / "seal.p12")
+    seal_pkcs12(instance, folder / "seal.p12")
     built.environment = {
         "PAKTA_ENV": "testing",
         "PAKTA_DATABASE_URL": url,
@@ -426,6 +426,20 @@ def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_s
     heartbeat = rq.Worker.all(queue=queue)[0].last_heartbeat
     assert not jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=29))
     assert jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=31))
+
+
+def test_a_job_whose_work_horse_has_not_started_yet_is_not_called_abandoned(site, rq_redis):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    worker = rq.Worker(["certificates"], connection=rq_redis, name="forking")
+    worker.register_birth()
+    job = queue.fetch_job(f"cert-{signature_id}")
+    worker.prepare_execution(job)  # taken by the worker; its horse names it when it starts
+    worker.register_death()
+    assert not jobs.is_abandoned(queue.fetch_job(job.id), queue)
+    assert job_recovery.requeue_abandoned(app) == 0
 
 
 @pytest.fixture
