@@ -57,6 +57,7 @@ OVERDUE_AFTER = timedelta(seconds=60)
 # and 10 min, so a lost job waited that long).
 WORKER_TTL = 45
 MAINTENANCE_INTERVAL = 60
+STUCK_MESSAGE = "%s was stuck (%s): replaced"
 # A job in one of these states will run (again): asking for it once more adds nothing.
 WAITING = frozenset(
     {JobStatus.CREATED, JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -179,6 +180,9 @@ def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
     if existing is not None:
         if will_run(existing, queue):
             return Enqueued(job_id, "rq", new=False)
+        status = existing.get_status(refresh=False)
+        if status not in (JobStatus.FAILED, JobStatus.FINISHED):
+            log.warning(STUCK_MESSAGE, job_id, JobStatus(status).value)
         existing.delete()  # failed, finished or stuck: this asks again
     try:
         queue.enqueue(
