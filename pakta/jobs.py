@@ -8,7 +8,7 @@ to enqueue is logged, and the certificate can still be issued on its first downl
   ``pakta worker``. Asking again while that job waits or runs adds nothing; a job that failed
   or finished earlier, or one that is stuck (its worker stopped heartbeating, or its retry is
   long overdue), is replaced. A failed job is retried after 10 s, 1 min and 5 min. When Redis
-  cannot be reached the thread below is used. ``pakta.worker`` recovers lost jobs.
+  cannot be reached the thread below is used. ``job_recovery`` recovers lost jobs.
 - Without it (the embedded default): one worker thread per process, with its own app context
   and its own database session; a job already waiting in this process is not added twice.
 - ``JOBS_EAGER`` (tests): the job runs at once, in the caller, with sessions from the app's

@@ -395,47 +395,48 @@ def _started_by(worker: rq.Worker, job: Job) -> None:
     worker.prepare_job_execution(job)  # the job's status and worker, the worker's heartbeat
 
 
-def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_is_not(
-    site, rq_redis
-):
+def _queued(site, rq_redis) -> tuple:
+    """A new signature's certificate job, queued: the app, the queue and the job."""
     signature_id, _token = site.new_signature(nip())
     app = site.app(REDIS_URL=REDIS_URL)
     jobs.enqueue_certificate(app, signature_id)
     queue = rq.Queue("certificates", connection=rq_redis)
-    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="soon-killed")
+    return app, queue, queue.fetch_job(f"cert-{signature_id}")
+
+
+def _registered_worker(rq_redis, name: str, worker_class=rq.SimpleWorker) -> rq.Worker:
+    worker = worker_class(["certificates"], connection=rq_redis, name=name)
     worker.register_birth()
-    _started_by(worker, queue.fetch_job(f"cert-{signature_id}"))
+    return worker
+
+
+def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_is_not(
+    site, rq_redis
+):
+    app, queue, job = _queued(site, rq_redis)
+    worker = _registered_worker(rq_redis, "soon-killed")
+    _started_by(worker, job)
+    signature_id = job.args[0]
 
     assert not jobs.enqueue_certificate(app, signature_id).new  # its worker is alive
     worker.register_death()  # what a worker's key expiring looks like to everyone else
     assert jobs.enqueue_certificate(app, signature_id).new
-    assert queue.job_ids == [f"cert-{signature_id}"]
+    assert queue.job_ids == [job.id]
 
 
 def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_seconds(
     site, rq_redis
 ):
-    signature_id, _token = site.new_signature(nip())
-    app = site.app(REDIS_URL=REDIS_URL)
-    jobs.enqueue_certificate(app, signature_id)
-    queue = rq.Queue("certificates", connection=rq_redis)
-    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="went-quiet")
-    worker.register_birth()
-    job = queue.fetch_job(f"cert-{signature_id}")
-    _started_by(worker, job)
+    _app, queue, job = _queued(site, rq_redis)
+    _started_by(_registered_worker(rq_redis, "went-quiet"), job)
     heartbeat = rq.Worker.all(queue=queue)[0].last_heartbeat
     assert not jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=29))
     assert jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=31))
 
 
 def test_a_job_whose_work_horse_has_not_started_yet_is_not_called_abandoned(site, rq_redis):
-    signature_id, _token = site.new_signature(nip())
-    app = site.app(REDIS_URL=REDIS_URL)
-    jobs.enqueue_certificate(app, signature_id)
-    queue = rq.Queue("certificates", connection=rq_redis)
-    worker = rq.Worker(["certificates"], connection=rq_redis, name="forking")
-    worker.register_birth()
-    job = queue.fetch_job(f"cert-{signature_id}")
+    app, queue, job = _queued(site, rq_redis)
+    worker = _registered_worker(rq_redis, "forking", rq.Worker)
     worker.prepare_execution(job)  # taken by the worker; its horse names it when it starts
     worker.register_death()
     assert not jobs.is_abandoned(queue.fetch_job(job.id), queue)
@@ -455,8 +456,7 @@ def test_recovery_requeues_a_job_abandoned_by_a_dead_worker_once_per_interval_ac
     app = site.app(REDIS_URL=REDIS_URL)
     queue = rq.Queue("certificates", connection=rq_redis)
     ids = [site.new_signature(nip())[0] for _ in range(2)]
-    worker = rq.SimpleWorker(["certificates"], connection=rq_redis, name="killed")
-    worker.register_birth()
+    worker = _registered_worker(rq_redis, "killed")
     for signature_id in ids:
         jobs.enqueue_certificate(app, signature_id)
         _started_by(worker, queue.fetch_job(f"cert-{signature_id}"))
