@@ -6,7 +6,9 @@ to enqueue is logged, and the certificate can still be issued on its first downl
 
 - With ``REDIS_URL``: an RQ job ``cert-<signature id>`` on the queue ``certificates``, run by
   ``pakta worker``. Asking again while that job waits or runs adds nothing; a job that failed
-  or finished earlier is replaced. When Redis cannot be reached the thread below is used.
+  or finished earlier, or one that is stuck (its worker stopped heartbeating, or its retry is
+  long overdue), is replaced. A failed job is retried after 10 s, 1 min and 5 min. When Redis
+  cannot be reached the thread below is used. ``job_recovery`` recovers lost jobs.
 - Without it (the embedded default): one worker thread per process, with its own app context
   and its own database session; a job already waiting in this process is not added twice.
 - ``JOBS_EAGER`` (tests): the job runs at once, in the caller, with sessions from the app's
@@ -21,6 +23,7 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import redis
 import rq
@@ -28,6 +31,7 @@ from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from pakta.db import database
 from pakta.services.certificates import jobs as certificate_jobs
@@ -37,6 +41,23 @@ log = logging.getLogger(__name__)
 CERTIFICATE_QUEUE = "certificates"
 JOB_TIMEOUT = 300  # seconds one certificate may take before RQ gives up on it
 FAILURE_TTL = 24 * 3600  # a failed job is kept this long for `rq info`; asking again replaces it
+# A failed job (a database outage, say) runs again after each of these delays, in seconds;
+# the retries wait in RQ's scheduled registry, so `pakta worker` runs a scheduler.
+RETRY_INTERVALS = [10, 60, 300]
+# A working `pakta worker` heartbeats this often (seconds). A started job whose worker has
+# been silent for ABANDONED_AFTER died with it (kill -9, a lost machine) and is replaced; a
+# false alarm only costs a second rendering, as storing settles on one certificate.
+JOB_MONITORING_INTERVAL = 5
+ABANDONED_AFTER = timedelta(seconds=30)
+# A retry this far past its time has lost its scheduler (the worker running it was killed;
+# another takes over only when the scheduler's lock expires): it is replaced.
+OVERDUE_AFTER = timedelta(seconds=60)
+# An idle worker blocks on the queue for WORKER_TTL - 15 s at a time, and looks after RQ's
+# registries and ``job_recovery.recover`` every MAINTENANCE_INTERVAL (RQ's defaults: 405 s
+# and 10 min, so a lost job waited that long).
+WORKER_TTL = 45
+MAINTENANCE_INTERVAL = 60
+STUCK_MESSAGE = "%s was stuck (%s): replaced"
 # A job in one of these states will run (again): asking for it once more adds nothing.
 WAITING = frozenset(
     {JobStatus.CREATED, JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -78,7 +99,13 @@ def certificate_queue(app: Flask) -> rq.Queue:
 
 def certificate_worker(app: Flask, worker_class: type[rq.Worker] = rq.Worker) -> rq.Worker:
     """An RQ worker for the certificate queue; run it in an app context of ``app``."""
-    return worker_class([CERTIFICATE_QUEUE], connection=redis_connection(app))
+    return worker_class(
+        [CERTIFICATE_QUEUE],
+        connection=redis_connection(app),
+        job_monitoring_interval=JOB_MONITORING_INTERVAL,
+        worker_ttl=WORKER_TTL,
+        maintenance_interval=MAINTENANCE_INTERVAL,
+    )
 
 
 def work(app: Flask, *, fork: bool = True, **options) -> bool:
@@ -86,13 +113,18 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
 
     ``fork`` runs each job in a forked work horse (RQ's default: a crash or a leak dies with
     its job), from a parent warmed up first so that each fork starts with the renderer
-    loaded; otherwise jobs run in this process. ``options`` go to ``Worker.work``.
+    loaded; otherwise jobs run in this process. The worker runs RQ's scheduler (for the
+    delayed retries) and, in its maintenance, ``job_recovery.recover``. ``options`` go to
+    ``Worker.work``.
     """
+    from pakta.job_recovery import recovering
+
     with app.app_context():
         if fork:
             certificate_jobs.warm_up(app)
-        worker = certificate_worker(app, rq.Worker if fork else rq.SimpleWorker)
-        return worker.work(**options)
+        worker_class = rq.Worker if fork else rq.SimpleWorker
+        worker = certificate_worker(app, recovering(worker_class))
+        return worker.work(with_scheduler=True, **options)
 
 
 def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
@@ -146,9 +178,12 @@ def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
     except NoSuchJobError:
         existing = None
     if existing is not None:
-        if existing.get_status(refresh=False) in WAITING:
+        if will_run(existing, queue):
             return Enqueued(job_id, "rq", new=False)
-        existing.delete()  # failed (or finished) before: this asks again
+        status = existing.get_status(refresh=False)
+        if status not in (JobStatus.FAILED, JobStatus.FINISHED):
+            log.warning(STUCK_MESSAGE, job_id, JobStatus(status).value)
+        existing.delete()  # failed, finished or stuck: this asks again
     try:
         queue.enqueue(
             run_certificate_job,
@@ -159,11 +194,42 @@ def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
             job_timeout=JOB_TIMEOUT,
             result_ttl=0,
             failure_ttl=FAILURE_TTL,
-            retry=rq.Retry(max=2),
+            retry=rq.Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
         )
     except DuplicateJobError:
         return Enqueued(job_id, "rq", new=False)  # another request enqueued it just now
     return Enqueued(job_id, "rq", new=True)
+
+
+def will_run(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:
+    """Whether an existing job will still issue its certificate without being asked again."""
+    now = now or datetime.now(UTC)
+    status = job.get_status(refresh=False)
+    if status == JobStatus.STARTED:
+        return not is_abandoned(job, queue, now)
+    if status == JobStatus.SCHEDULED:
+        registry = ScheduledJobRegistry(queue=queue)
+        try:
+            due = registry.get_scheduled_time(job)
+        except NoSuchJobError:  # not (or no longer) in the registry: nobody will run it
+            return False
+        return now - due < OVERDUE_AFTER
+    return status in WAITING
+
+
+def is_abandoned(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:
+    """A started job whose worker is gone or has not heartbeaten for ``ABANDONED_AFTER``.
+
+    A job a forking worker has just taken names its worker only once its work horse starts:
+    until then it is not called abandoned (RQ's own cleanup retries it if it never starts).
+    """
+    if job.worker_name is None:
+        return False
+    now = now or datetime.now(UTC)
+    for worker in rq.Worker.all(queue=queue):
+        if worker.name == job.worker_name:
+            return worker.last_heartbeat is None or now - worker.last_heartbeat > ABANDONED_AFTER
+    return True
 
 
 # -- in this process ---------------------------------------------------------------------

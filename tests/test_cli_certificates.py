@@ -1,11 +1,13 @@
-"""`pakta certificates export`."""
+"""`pakta certificates export` and `reconcile`."""
 
 import io
+import re
 import zipfile
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from pakta.models import AuditEvent, IssuedCertificate
+from pakta.models import AuditEvent, IssuedCertificate, utcnow
 from tests.services.test_certificate_bulk import sign_up
 
 
@@ -90,3 +92,34 @@ def test_export_refuses_an_unknown_campaign_or_unit_and_writes_nothing(
 def test_export_needs_the_out_option(runner, session):
     result = runner.invoke(args=["certificates", "export", "--campaign", "pilkada-2024"])
     assert result.exit_code == 2
+
+
+def _counts(output: str) -> list[int]:
+    return [int(number) for number in re.findall(r"\d+", output)]
+
+
+def test_reconcile_asks_for_certificates_missing_for_over_a_minute_and_prints_the_counts(
+    app, runner, session, signed, monkeypatch
+):
+    monkeypatch.setitem(app.config, "JOBS_EAGER", True)
+    fresh = runner.invoke(args=["certificates", "reconcile"])
+    assert fresh.exit_code == 0, fresh.output
+    assert _counts(fresh.output) == [0, 0, 0, 0]  # signed just now: its own job still runs
+
+    signed.signed_at = utcnow() - timedelta(minutes=2)
+    session.commit()
+    result = runner.invoke(args=["certificates", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert _counts(result.output) == [1, 1, 0, 0]  # missing, asked for, waiting, failed
+    assert session.scalar(
+        select(IssuedCertificate.id).where(IssuedCertificate.signature_id == signed.id)
+    )
+
+
+def test_reconcile_fails_when_a_certificate_could_not_be_asked_for(runner, signed, monkeypatch):
+    from pakta import jobs
+
+    monkeypatch.setattr(jobs, "enqueue_certificate", lambda _app, _signature_id: None)
+    result = runner.invoke(args=["certificates", "reconcile", "--older-than", "0"])
+    assert result.exit_code == 1
+    assert _counts(result.output) == [1, 0, 0, 1]

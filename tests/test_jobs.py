@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from PIL import Image, ImageDraw
 from redis.exceptions import RedisError
 from rq.job import Job
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from pakta import create_app, jobs, migrate
+from pakta import create_app, job_recovery, jobs, migrate
 from pakta.db import database, get_session, make_engine
 from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureMethod, Unit
 from pakta.services import links, signing
@@ -41,7 +43,7 @@ REDIS_URL = os.environ.get("PAKTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _signature_png() -> bytes:
+def signature_png() -> bytes:
     image = Image.new("LA", (600, 200), (0, 0))
     ImageDraw.Draw(image).line([(40, 150), (200, 40), (360, 160)], fill=(0, 255), width=6)
     buffer = io.BytesIO()
@@ -92,7 +94,7 @@ class Site:
                 employee=employee,
                 method=SignatureMethod.PERSONAL_LINK,
                 evidence=signing.Evidence(
-                    signature_png=_signature_png(), acknowledged_points=[1, 2, 3, 4]
+                    signature_png=signature_png(), acknowledged_points=[1, 2, 3, 4]
                 ),
             )
             rows = links.export_rows(session, campaign, {self.unit_id}, None)
@@ -107,7 +109,7 @@ class Site:
             )
 
 
-def _seal_pkcs12(instance: Path, out: Path) -> None:
+def seal_pkcs12(instance: Path, out: Path) -> None:
     from pakta.keys import seal
 
     key_path, cert_path = seal.seal_paths(str(instance))
@@ -156,7 +158,7 @@ def site(tmp_path_factory):
         built.campaign_id, built.unit_id = campaign.id, unit.id
         signing_key_pem = certificate.private_key_path(str(instance), key.kid).read_text()
     # A worker elsewhere has no instance folder: the key and the seal come in the environment.
-    _seal_pkcs12(instance, folder / "seal.p12")
+    seal_pkcs12(instance, folder / "seal.p12")
     built.environment = {
         "PAKTA_ENV": "testing",
         "PAKTA_DATABASE_URL": url,
@@ -327,12 +329,8 @@ def test_an_rq_worker_issues_the_certificate_in_an_app_made_from_its_environment
     assert rq.Queue("certificates", connection=rq_redis).count == 0
 
 
-def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
-    site, rq_redis, monkeypatch
-):
-    signature_id, _token = site.new_signature(nip())
-    app = site.app(REDIS_URL=REDIS_URL)
-    jobs.enqueue_certificate(app, signature_id)
+def _fail_once(app, monkeypatch) -> None:
+    """Run the queue once with a renderer that falls over."""
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the renderer fell over")
@@ -341,6 +339,47 @@ def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
         patch.setattr(certificate_jobs, "issue_certificate", broken)
         with app.app_context():
             jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+
+
+def test_a_failed_job_is_retried_after_ten_seconds_then_a_minute_then_five_minutes(
+    site, rq_redis, monkeypatch
+):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    assert (job.retries_left, job.retry_intervals) == (3, [10, 60, 300])
+
+    failed_at = datetime.now(UTC)
+    _fail_once(app, monkeypatch)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    assert job.get_status() == "scheduled" and job.retries_left == 2
+    due = ScheduledJobRegistry(queue=queue).get_scheduled_time(job)
+    assert timedelta(seconds=9) <= due - failed_at <= timedelta(seconds=12)
+    assert not jobs.enqueue_certificate(app, signature_id).new  # the retry will run it
+
+
+def test_a_retry_long_overdue_has_lost_its_scheduler_and_is_replaced(site, rq_redis, monkeypatch):
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    _fail_once(app, monkeypatch)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    job = queue.fetch_job(f"cert-{signature_id}")
+    due = ScheduledJobRegistry(queue=queue).get_scheduled_time(job)
+    assert jobs.will_run(job, queue, now=due + timedelta(seconds=59))
+    assert not jobs.will_run(job, queue, now=due + timedelta(seconds=61))
+
+
+def test_a_job_that_failed_every_retry_is_replaced_when_the_certificate_is_asked_for_again(
+    site, rq_redis, monkeypatch
+):
+    monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0])  # one retry, at once, in the same run
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    _fail_once(app, monkeypatch)
     job = Job.fetch(f"cert-{signature_id}", connection=rq_redis)
     assert job.get_status() == "failed"
     again = jobs.enqueue_certificate(app, signature_id)
@@ -348,6 +387,116 @@ def test_a_failed_job_is_replaced_when_the_certificate_is_asked_for_again(
     with app.app_context():
         jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
     assert site.certificate_of(signature_id) is not None
+
+
+def _started_by(worker: rq.Worker, job: Job) -> None:
+    """Mark ``job`` as started by ``worker``, as the worker does before running it."""
+    worker.prepare_execution(job)  # into the started registry
+    worker.prepare_job_execution(job)  # the job's status and worker, the worker's heartbeat
+
+
+def _queued(site, rq_redis) -> tuple:
+    """A new signature's certificate job, queued: the app, the queue and the job."""
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, signature_id)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    return app, queue, queue.fetch_job(f"cert-{signature_id}")
+
+
+def _registered_worker(rq_redis, name: str, worker_class=rq.SimpleWorker) -> rq.Worker:
+    worker = worker_class(["certificates"], connection=rq_redis, name=name)
+    worker.register_birth()
+    return worker
+
+
+def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_is_not(
+    site, rq_redis
+):
+    app, queue, job = _queued(site, rq_redis)
+    worker = _registered_worker(rq_redis, "soon-killed")
+    _started_by(worker, job)
+    signature_id = job.args[0]
+
+    assert not jobs.enqueue_certificate(app, signature_id).new  # its worker is alive
+    worker.register_death()  # what a worker's key expiring looks like to everyone else
+    assert jobs.enqueue_certificate(app, signature_id).new
+    assert queue.job_ids == [job.id]
+
+
+def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_seconds(
+    site, rq_redis
+):
+    _app, queue, job = _queued(site, rq_redis)
+    _started_by(_registered_worker(rq_redis, "went-quiet"), job)
+    heartbeat = rq.Worker.all(queue=queue)[0].last_heartbeat
+    assert not jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=29))
+    assert jobs.is_abandoned(job, queue, now=heartbeat + timedelta(seconds=31))
+
+
+def test_a_job_whose_work_horse_has_not_started_yet_is_not_called_abandoned(site, rq_redis):
+    app, queue, job = _queued(site, rq_redis)
+    worker = _registered_worker(rq_redis, "forking", rq.Worker)
+    worker.prepare_execution(job)  # taken by the worker; its horse names it when it starts
+    worker.register_death()
+    assert not jobs.is_abandoned(queue.fetch_job(job.id), queue)
+    assert job_recovery.requeue_abandoned(app) == 0
+
+
+@pytest.fixture
+def recovery_lock(rq_redis):
+    rq_redis.delete(job_recovery.RECOVERY_LOCK)
+    yield job_recovery.RECOVERY_LOCK
+    rq_redis.delete(job_recovery.RECOVERY_LOCK)
+
+
+def test_recovery_requeues_a_job_abandoned_by_a_dead_worker_once_per_interval_across_workers(
+    site, rq_redis, recovery_lock
+):
+    app = site.app(REDIS_URL=REDIS_URL)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    worker = _registered_worker(rq_redis, "killed")
+    for signature_id in ids:
+        jobs.enqueue_certificate(app, signature_id)
+        _started_by(worker, queue.fetch_job(f"cert-{signature_id}"))
+    worker.register_death()
+
+    assert job_recovery.requeue_abandoned(app) == 2
+    assert sorted(queue.job_ids) == sorted(f"cert-{signature_id}" for signature_id in ids)
+
+    _started_by(worker, queue.fetch_job(f"cert-{ids[0]}"))
+    rq_redis.set(recovery_lock, "1", ex=60)  # another worker recovered a moment ago
+    job_recovery.recover(app)
+    assert queue.fetch_job(f"cert-{ids[0]}").get_status() == "started"
+    rq_redis.delete(recovery_lock)
+    job_recovery.recover(app)
+    assert queue.fetch_job(f"cert-{ids[0]}").get_status() == "queued"
+    assert rq_redis.ttl(recovery_lock) > 0
+
+
+def test_recovery_never_stops_the_worker_when_the_database_or_redis_fails(
+    site, rq_redis, recovery_lock, monkeypatch, caplog
+):
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(job_recovery, "requeue_abandoned", broken)
+    job_recovery.recover(site.app(REDIS_URL=REDIS_URL))
+    assert "recovering certificate jobs failed" in caplog.text
+
+
+def test_the_pakta_worker_recovers_lost_jobs_in_rqs_maintenance_when_it_starts(
+    site, rq_redis, monkeypatch
+):
+    recovered = []
+    monkeypatch.setattr(job_recovery, "recover", recovered.append)
+    app = site.app(REDIS_URL=REDIS_URL)
+    with app.app_context():
+        worker = jobs.certificate_worker(app, job_recovery.recovering(rq.SimpleWorker))
+        worker.work(burst=True)
+    assert recovered == [app]
+    assert worker.last_cleaned_at is not None  # RQ's own maintenance ran too
 
 
 def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_horses(
@@ -392,7 +541,9 @@ def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_do
     app = site.app(REDIS_URL=REDIS_URL)
     jobs.work(app, burst=True)
     jobs.work(app, fork=False, burst=True)
-    assert events == ["warm up", rq.Worker, rq.SimpleWorker]
+    assert events[0] == "warm up" and len(events) == 3
+    assert issubclass(events[1], rq.Worker) and not issubclass(events[1], rq.SimpleWorker)
+    assert issubclass(events[2], rq.SimpleWorker)
 
 
 def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(

@@ -1,4 +1,4 @@
-"""`pakta certificates ...`: revoke, reinstate and export issued certificates."""
+"""`pakta certificates ...`: revoke, reinstate, export and reconcile issued certificates."""
 
 import sys
 from pathlib import Path
@@ -158,3 +158,37 @@ def certificates_export(slug: str, unit_code: str | None, out: Path, workers: in
             path=str(out),
         )
     )
+
+
+@certificates_group.command("reconcile")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds since signing after which a missing certificate is asked for again.",
+)
+def certificates_reconcile(older_than: int) -> None:
+    """Ask again for every valid signature's missing certificate (pakta worker also does
+    this every minute)."""
+    from datetime import timedelta
+
+    from pakta.job_recovery import reconcile_certificates
+
+    result = reconcile_certificates(
+        current_app._get_current_object(), get_session(), grace=timedelta(seconds=older_than)
+    )
+    click.echo(
+        _(
+            "Signatures without a certificate: {missing}; asked for again: {enqueued}; "
+            "already waiting: {waiting}; could not be asked for: {failed}."
+        ).format(
+            missing=result.missing,
+            enqueued=result.enqueued,
+            waiting=result.waiting,
+            failed=result.failed,
+        )
+    )
+    if result.failed:
+        sys.exit(1)

@@ -135,17 +135,35 @@ def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool
 @bp.get("/s/<token>/sertifikat/status")
 @limiter.limit("1200 per minute")
 def certificate_status(token: str):
-    """``{ready, url}`` for the done page's progress script; 404 for a link without a signature."""
+    """``{ready, url}`` for the done page's progress script; 404 for a link without a signature.
+
+    A certificate still missing a minute after signing is issued here: its job may be stuck
+    behind a dead worker or an outage, and the page must not say "being prepared" for ever.
+    """
     opened = links.open_link(get_session(), token)
     if opened is None or opened.signature is None:
         response = jsonify(ready=False, error="not found")
         response.status_code = 404
     else:
-        response = jsonify(
-            ready=opened.certificate_issued, url=url_for("signing.certificate", token=token)
-        )
+        ready = opened.certificate_issued
+        if not ready and certificate_jobs.preparing_too_long(opened.signature.signed_at, utcnow()):
+            ready = issue_on_the_spot(opened.signature.id)
+        response = jsonify(ready=ready, url=url_for("signing.certificate", token=token))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def issue_on_the_spot(signature_id: int) -> bool:
+    """Issue the certificate in this request, as the download link would; False (logged)
+    when that failed, and the page keeps asking."""
+    get_session().commit()  # end the read transaction: issuing stores in a short write one
+    try:
+        return certificate_jobs.issue_certificate(
+            current_app._get_current_object(), signature_id, database().sessionmaker
+        )
+    except Exception:
+        current_app.logger.exception("the certificate of %s could not be issued", signature_id)
+        return False
 
 
 @bp.get("/s/<token>/sertifikat.pdf")

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from pakta import jobs
 from pakta.db import database
-from pakta.models import IssuedCertificate
+from pakta.models import IssuedCertificate, utcnow
 from pakta.services import links
 from pakta.services.certificates import jobs as certificate_jobs
 
@@ -125,6 +126,38 @@ def test_a_certificate_whose_job_died_is_asked_for_again_and_still_downloads(
     page = client.get(f"/s/{token}")
     assert asked == [signed.id, signed.id]  # issued: nothing more to ask for
     assert "data-certificate-progress" not in page.text
+
+
+def test_a_certificate_still_preparing_a_minute_after_signing_is_issued_by_the_status_endpoint(
+    client, session, signed, token, asked
+):
+    client.get(f"/s/{token}")  # asks; the job then gets stuck behind a dead worker
+    signed.signed_at = utcnow() - timedelta(seconds=55)
+    session.commit()
+    assert client.get(f"/s/{token}/sertifikat/status").get_json()["ready"] is False
+    assert issued_count(session) == 0
+
+    signed.signed_at = utcnow() - timedelta(seconds=65)
+    session.commit()
+    status = client.get(f"/s/{token}/sertifikat/status")
+    assert status.get_json() == {"ready": True, "url": f"/s/{token}/sertifikat.pdf"}
+    assert issued_count(session) == 1
+    assert asked == [signed.id]  # issued here, not asked for again
+
+
+def test_when_issuing_on_the_spot_fails_the_status_says_not_ready_and_the_page_keeps_asking(
+    client, session, signed, token, asked, monkeypatch, caplog
+):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database is restarting")
+
+    monkeypatch.setattr(certificate_jobs, "issue_certificate", broken)
+    signed.signed_at = utcnow() - timedelta(minutes=5)
+    session.commit()
+    status = client.get(f"/s/{token}/sertifikat/status")
+    assert status.status_code == 200
+    assert status.get_json()["ready"] is False
+    assert "the database is restarting" in caplog.text
 
 
 def test_the_done_page_still_shows_when_enqueueing_fails(

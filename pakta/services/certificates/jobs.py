@@ -13,6 +13,7 @@ away from a render that raced a signer's commit, and settles every race on one s
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import partial
 
 from flask import Flask
@@ -26,6 +27,15 @@ from pakta.services.certificates import bulk, issuing
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], Session]
+
+# The done page shows "being prepared" at most this long after signing: past it, its status
+# endpoint issues the certificate itself rather than wait for a job that may never come.
+PREPARING_LIMIT = timedelta(minutes=1)
+
+
+def preparing_too_long(signed_at: datetime, now: datetime) -> bool:
+    """Whether a certificate still missing at ``now`` has been prepared for too long."""
+    return now - signed_at > PREPARING_LIMIT
 
 
 def is_issued(session: Session, signature_id: int) -> bool:

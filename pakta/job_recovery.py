@@ -1,0 +1,107 @@
+"""Recovering lost certificate jobs: what ``pakta worker`` does in RQ's periodic maintenance,
+and ``pakta certificates reconcile`` does on demand.
+
+- ``requeue_abandoned``: a job in RQ's started registry whose worker stopped heartbeating
+  (``jobs.is_abandoned``) is asked for again at once, instead of waiting for RQ to expire it.
+- ``reconcile_certificates``: every valid signature older than a minute without a certificate
+  is asked for again (``services.certificates.reconcile``), whatever became of its job.
+
+``recover`` runs both, in one worker at a time, every ``jobs.MAINTENANCE_INTERVAL`` and when
+a worker starts.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import Flask
+from rq.registry import StartedJobRegistry
+from sqlalchemy.orm import Session
+
+from pakta import jobs
+from pakta.db import database
+from pakta.models import utcnow
+from pakta.services.certificates import jobs as certificate_jobs
+from pakta.services.certificates import reconcile
+
+log = logging.getLogger(__name__)
+
+RECOVERY_LOCK = "pakta:certificates:recovery"
+RUN_CERTIFICATE_JOB = f"{jobs.run_certificate_job.__module__}.{jobs.run_certificate_job.__name__}"
+
+
+def _answer(queued: jobs.Enqueued | None) -> bool | None:
+    if queued is None or (queued.runner == "eager" and not queued.done):
+        return None
+    return queued.new
+
+
+def reconcile_certificates(
+    app: Flask,
+    session: Session,
+    *,
+    now: datetime | None = None,
+    grace: timedelta = reconcile.GRACE,
+) -> reconcile.Reconciled:
+    """Ask again for the certificate of every valid signature older than ``grace`` that has
+    none; ``session`` only reads, and its transaction is ended before the jobs are asked for
+    (they read with sessions of their own)."""
+    signature_ids = reconcile.missing(session, now=now or utcnow(), grace=grace)
+    session.rollback()
+    return reconcile.ask_again(
+        signature_ids, lambda signature_id: _answer(jobs.enqueue_certificate(app, signature_id))
+    )
+
+
+def requeue_abandoned(app: Flask, now: datetime | None = None) -> int:
+    """Replace each started certificate job whose worker died; returns how many."""
+    queue = jobs.certificate_queue(app)
+    requeued = 0
+    # get_job_ids also runs RQ's own cleanup of entries whose heartbeat expired.
+    for job_id in StartedJobRegistry(queue=queue).get_job_ids():
+        job = queue.fetch_job(job_id)
+        if job is None or job.func_name != RUN_CERTIFICATE_JOB:
+            continue
+        if jobs.is_abandoned(job, queue, now):
+            log.warning("%s was abandoned by worker %s: asking again", job.id, job.worker_name)
+            queued = jobs.enqueue_certificate(app, job.args[0])
+            requeued += bool(queued is not None and queued.new)
+    return requeued
+
+
+def recover(app: Flask) -> None:
+    """Both of the above, unless another worker did them less than an interval ago. Never
+    raises: a worker must outlive a database or Redis outage."""
+    try:
+        connection = jobs.redis_connection(app)
+        if not connection.set(RECOVERY_LOCK, "1", nx=True, ex=jobs.MAINTENANCE_INTERVAL - 5):
+            return
+        requeued = requeue_abandoned(app)
+        with certificate_jobs.own_sessions(app)() as session:
+            reconciled = reconcile_certificates(app, session)
+        log.info(
+            "certificate jobs recovered: %s abandoned, %s missing (%s asked for again, "
+            "%s waiting, %s failed)",
+            requeued,
+            reconciled.missing,
+            reconciled.enqueued,
+            reconciled.waiting,
+            reconciled.failed,
+        )
+    except Exception:
+        log.exception("recovering certificate jobs failed; the next maintenance tries again")
+    finally:
+        # Forked work horses must open database connections of their own.
+        database(app).engine.dispose()
+
+
+class Recovering:
+    """Mixed into an RQ worker class: its periodic maintenance also recovers lost jobs."""
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        recover(jobs.job_app())
+
+
+def recovering(worker_class: type) -> type:
+    """``worker_class`` with ``Recovering`` mixed in."""
+    return type(f"Recovering{worker_class.__name__}", (Recovering, worker_class), {})
