@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, Reminder
-from pakta.services import links
+from pakta.services import exports, links
 from tests.services.test_reminders import smtp_server  # noqa: F401 (a fixture)
 
 BASE_URL = "http://127.0.0.1:5000"  # the app's default PAKTA_BASE_URL
@@ -205,7 +205,8 @@ def test_the_not_signed_csv_has_the_contact_columns_and_working_links(
     auth.login(email=operator_user.email)
     response = client.get("/admin/rekap/belum/DINKES.csv")
     rows = read_csv(response)
-    assert list(rows[0]) == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link"]
+    assert list(rows[0]) == list(exports.NOT_SIGNED_HEADER)
+    assert list(rows[0])[:7] == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link"]
     [row] = rows
     assert (row["nip"], row["unit"], row["email"]) == ("P2P0003", "Bidang P2P", "p2p3@contoh.go.id")
     found = links.resolve(session, row["link"].rsplit("/s/", 1)[1])

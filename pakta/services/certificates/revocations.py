@@ -28,6 +28,14 @@ REASON_LABELS = {
 }
 
 
+def revoked_label(reason: RevocationReason | str | None) -> str:
+    """What a list says beside someone whose signature was revoked: "revoked: <reason>"."""
+    label = REASON_LABELS.get(RevocationReason(reason).value) if reason else None
+    if label is None:
+        return str(_l("revoked"))
+    return str(_l("revoked: {reason}")).format(reason=label)
+
+
 class RevocationError(ValueError):
     """The request cannot be carried out; str() is user-facing."""
 
