@@ -284,6 +284,23 @@ def signing_key(app, session):
     return key
 
 
+def sign_again(session, signature):
+    """The person of ``signature`` signs its campaign again (at a kiosk, typing their name),
+    as they may once ``signature`` is revoked; flushes. Returns the new signature."""
+    from pakta.models import SignatureMethod
+    from pakta.services import signing
+
+    return signing.sign(
+        session,
+        campaign=signature.campaign,
+        employee=signature.employee,
+        method=SignatureMethod.KIOSK,
+        evidence=signing.Evidence(
+            typed_name=signature.employee.name, acknowledged_points=[1, 2, 3, 4]
+        ),
+    ).signature
+
+
 @pytest.fixture
 def signed(session, units, signing_key):
     """A campaign and one signature with a drawn signature, ready for a certificate."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from pakta.models import AuditEvent, Employee, EmploymentType, RevocationEvent
 from pakta.services import accounts, links
 from pakta.services.certificates import issuing, revocations
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_again
 
 
 @pytest.fixture
@@ -231,3 +231,19 @@ def test_an_operator_cannot_reinstate_either(client, auth, session, signed, issu
     auth.login(email=operator_user.email)
     assert reinstate(client, signed.certificate_number).status_code == 403
     assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
+
+
+def test_reinstating_while_the_person_has_signed_again_is_refused_with_a_clear_message(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    revoke(client, signed.certificate_number)
+    again = sign_again(session, signed)
+    session.commit()
+
+    response = reinstate(client, signed.certificate_number)
+
+    assert response.status_code == 200  # the page again, with the message
+    assert "tidak dapat dipulihkan" in response.text and again.certificate_number in response.text
+    assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
+    assert [e.action.value for e in revocations.history(session, signed.id)] == ["revoke"]
