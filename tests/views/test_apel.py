@@ -19,6 +19,7 @@ from pakta.models import (
     utcnow,
 )
 from pakta.services import apel, signing
+from pakta.services.certificates import revocations
 
 CODE = "482913"
 BUDI = "198609262015051001"
@@ -421,3 +422,28 @@ def test_a_pass_taken_before_the_apel_closed_still_signs(client, session, dinkes
     done = client.post(sign_url, data={"signature": signature_data_url(), **ALL_POINTS})
     assert done.status_code == 303
     assert session.scalar(select(Signature.apel_session_id)) == dinkes_apel.id
+
+
+def test_after_a_revocation_the_apel_signs_again_with_a_new_number(
+    client, session, campaign, dinkes_apel, budi
+):
+    first = signing.sign(
+        session,
+        campaign=campaign,
+        employee=budi,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(
+            typed_name="Budi Santoso, S.Kep.", acknowledged_points=[1, 2, 3, 4]
+        ),
+    ).signature
+    revocations.revoke(session, first, reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+
+    identify(client, dinkes_apel)
+    sign_url = f"/a/{dinkes_apel.public_id}/tanda-tangan"
+    assert client.get(sign_url).status_code == 200
+    done = client.post(sign_url, data={"signature": signature_data_url(), **ALL_POINTS})
+    assert done.status_code == 303
+    again = session.scalar(select(Signature).where(Signature.is_valid))
+    assert again.id != first.id and again.apel_session_id == dinkes_apel.id
+    assert again.certificate_number in client.get(done.headers["Location"]).text
