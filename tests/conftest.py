@@ -382,3 +382,19 @@ def staffed(session, units, campaign):
     add_people(session, units["DINKES-P2P"], 4, 3, campaign, "P2P")
     add_people(session, units["DISDIK"], 5, 1, campaign, "DIK")
     return units
+
+
+@pytest.fixture
+def revoked(session, staffed):
+    """``staffed``, but the signature of P2P Pegawai 0 was revoked as signed in error."""
+    from sqlalchemy import select
+
+    from pakta.models import Employee, Signature
+    from pakta.services.certificates import revocations
+
+    signature = session.scalar(
+        select(Signature).join(Employee).where(Employee.identity_number == "P2P0000")
+    )
+    revocations.revoke(session, signature, reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+    return signature
