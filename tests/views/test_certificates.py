@@ -1,6 +1,7 @@
 """Certificate downloads (who may have the file) and revocation in the admin pages."""
 
 import hashlib
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -247,3 +248,18 @@ def test_reinstating_while_the_person_has_signed_again_is_refused_with_a_clear_m
     assert "tidak dapat dipulihkan" in response.text and again.certificate_number in response.text
     assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
     assert [e.action.value for e in revocations.history(session, signed.id)] == ["revoke"]
+
+
+def test_after_signing_again_the_old_certificate_verifies_as_revoked_with_reason_and_date(
+    client, session, signed, issued
+):
+    event = revocations.revoke(session, signed, reason="signed_in_error", note="", actor="cli:test")
+    sign_again(session, signed)
+    session.commit()
+
+    verdict = client.get(f"/api/v1/verify/{issued.token}").json
+    assert verdict["status"] == "revoked"
+    assert verdict["revocation_reason"] == "signed_in_error"
+    assert datetime.fromisoformat(verdict["revoked_at"]) == event.occurred_at
+    page = client.get(f"/v/{issued.token}").text
+    assert "DICABUT" in page and "salah tanda tangan" in page

@@ -287,6 +287,8 @@ def test_after_a_revocation_the_kiosk_offers_the_form_again_and_signs_anew(
     revocations.revoke(session, first, reason="wrong_identity", note="", actor="cli:test")
     session.commit()
 
+    found = client.get("/kiosk/", query_string={"q": "budi"}).text
+    assert "Budi Santoso" in found and 'class="result done"' not in found
     assert client.get(f"/kiosk/tanda-tangan/{employee.id}").status_code == 200
     response = client.post(
         f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
