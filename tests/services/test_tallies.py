@@ -157,6 +157,12 @@ def test_a_new_campaign_starts_with_the_roster_and_nobody_signed(session, units)
 # -- revocations ----------------------------------------------------------------------------
 
 
+def assert_disdik_pns(session, campaign, units, expected: Tally):
+    """The PNS tally of DISDIK is ``expected``, and every tally equals a fresh count."""
+    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == expected
+    assert_current(session, campaign.id)
+
+
 def test_a_committed_revocation_subtracts_one_with_a_single_upsert_and_no_recount(
     session, units, campaign, statements
 ):
@@ -180,8 +186,7 @@ def test_a_reinstatement_counts_the_signature_again(session, units, campaign):
     session.commit()
     revocations.reinstate(session, signature, note="", actor="test")
     session.commit()
-    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == Tally(1, 1, 1)
-    assert_current(session, campaign.id)
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
 
 
 def test_signing_again_after_a_revocation_counts_once_where_the_new_signature_was_made(
@@ -217,8 +222,7 @@ def test_a_revocation_rolled_back_with_its_savepoint_moves_nothing(session, unit
         revoke(session, signature)
         savepoint.rollback()
     session.commit()
-    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == Tally(1, 1, 1)
-    assert_current(session, campaign.id)
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
 
 
 def test_revoking_and_reinstating_in_one_transaction_moves_nothing(session, units, campaign):
@@ -227,8 +231,7 @@ def test_revoking_and_reinstating_in_one_transaction_moves_nothing(session, unit
     revoke(session, signature)
     revocations.reinstate(session, signature, note="", actor="test")
     session.commit()
-    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == Tally(1, 1, 1)
-    assert_current(session, campaign.id)
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
 
 
 # -- any sequence of changes --------------------------------------------------------------

@@ -370,10 +370,8 @@ def test_an_incomplete_form_keeps_the_pass_and_shows_the_error(client, session, 
     assert client.get(sign_url).status_code == 200
 
 
-def test_someone_already_signed_sees_their_certificate_number(
-    client, session, campaign, dinkes_apel, budi
-):
-    outcome = signing.sign(
+def sign_by_link(session, campaign, budi):
+    return signing.sign(
         session,
         campaign=campaign,
         employee=budi,
@@ -382,6 +380,12 @@ def test_someone_already_signed_sees_their_certificate_number(
             typed_name="Budi Santoso, S.Kep.", acknowledged_points=[1, 2, 3, 4]
         ),
     )
+
+
+def test_someone_already_signed_sees_their_certificate_number(
+    client, session, campaign, dinkes_apel, budi
+):
+    outcome = sign_by_link(session, campaign, budi)
     session.commit()
     response = identify(client, dinkes_apel)
     page = client.get(response.headers["Location"], follow_redirects=True)
@@ -427,15 +431,7 @@ def test_a_pass_taken_before_the_apel_closed_still_signs(client, session, dinkes
 def test_after_a_revocation_the_apel_signs_again_with_a_new_number(
     client, session, campaign, dinkes_apel, budi
 ):
-    first = signing.sign(
-        session,
-        campaign=campaign,
-        employee=budi,
-        method=SignatureMethod.PERSONAL_LINK,
-        evidence=signing.Evidence(
-            typed_name="Budi Santoso, S.Kep.", acknowledged_points=[1, 2, 3, 4]
-        ),
-    ).signature
+    first = sign_by_link(session, campaign, budi).signature
     revocations.revoke(session, first, reason="signed_in_error", note="", actor="cli:test")
     session.commit()
 
