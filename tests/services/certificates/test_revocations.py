@@ -252,7 +252,7 @@ def test_a_reinstatement_racing_new_submissions_leaves_exactly_one_valid_signatu
         assert tallies.differences(db, campaign_id) == {}
 
 
-def test_two_admins_revoking_one_signature_at_once_record_one_revocation(app, revoked_signer):
+def test_admins_revoking_one_signature_at_once_record_one_revocation(app, revoked_signer):
     engine, (campaign_id, employee_id, unit_id, _first) = revoked_signer
     with Session(engine) as db, app.app_context():
         current = sign(db, db.get(Campaign, campaign_id), db.get(Employee, employee_id))
@@ -266,8 +266,8 @@ def test_two_admins_revoking_one_signature_at_once_record_one_revocation(app, re
         except revocations.RevocationError:
             refused.append(True)
 
-    errors = run_together((revoke_it, engine, app), (revoke_it, engine, app))
-    assert errors == [] and len(refused) == 1
+    errors = run_together(*[(revoke_it, engine, app)] * 6)
+    assert errors == [] and len(refused) == 5
     with Session(engine) as db:
         assert len(revocations.history(db, current_id)) == 1
         assert tallies.read(db, campaign_id, {unit_id}) == {(unit_id, "PNS"): (1, 0, 0)}
