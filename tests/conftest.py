@@ -11,6 +11,8 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -30,11 +32,13 @@ def _postgres_url() -> str | None:
     return normalize_database_url(url) if url else None
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in ``folder``, or a database created
+    on the PostgreSQL server of PAKTA_TEST_DATABASE_URL and dropped afterwards."""
     server_url = _postgres_url()
     if server_url is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pakta-test.sqlite3'}"
+        yield f"sqlite:///{folder / 'pakta-test.sqlite3'}"
         return
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     name = f"pakta_test_{uuid.uuid4().hex[:10]}"
@@ -46,6 +50,12 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 class IsolatedClient(FlaskClient):

@@ -13,7 +13,7 @@ from pakta.db import database, make_engine
 from pakta.models import Base, Signature, Unit, utcnow
 from pakta.services import tallies
 from pakta.services.certificates import revocations
-from tests.conftest import make_campaign
+from tests.conftest import fresh_database, make_campaign
 from tests.services.test_tallies import person, sign
 
 
@@ -55,10 +55,17 @@ def test_pakta_db_check_says_models_and_migrations_agree(runner):
 # -- 0007: a revocation voids the signature ------------------------------------------------
 
 
-def _signed_and_revoked_database(path, *, sign_again: bool):
+@pytest.fixture
+def empty_database(tmp_path):
+    """A new database of the kind the suite runs on (SQLite or PostgreSQL)."""
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+def _signed_and_revoked_database(url, *, sign_again: bool):
     """A database at the newest revision with three signatures: one revoked, one revoked
     and reinstated, one untouched; with ``sign_again`` the revoked person signed again."""
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(url)
     migrate.upgrade(engine)
     with Session(engine) as db:
         unit = Unit(code="MIG", name="Unit Migrasi")
@@ -75,9 +82,11 @@ def _signed_and_revoked_database(path, *, sign_again: bool):
     return engine, ids
 
 
-def test_the_0007_upgrade_voids_exactly_the_signatures_whose_newest_event_revokes(tmp_path):
+def test_the_0007_upgrade_voids_exactly_the_signatures_whose_newest_event_revokes(
+    empty_database,
+):
     engine, (campaign_id, revoked, reinstated, untouched) = _signed_and_revoked_database(
-        tmp_path / "revoked.sqlite3", sign_again=False
+        empty_database, sign_again=False
     )
     migrate.downgrade(engine, "0006")
     migrate.upgrade(engine)
@@ -90,9 +99,11 @@ def test_the_0007_upgrade_voids_exactly_the_signatures_whose_newest_event_revoke
     engine.dispose()
 
 
-def test_the_0007_downgrade_refuses_while_someone_signed_again_and_changes_nothing(tmp_path):
+def test_the_0007_downgrade_refuses_while_someone_signed_again_and_changes_nothing(
+    empty_database,
+):
     engine, (campaign_id, revoked, *_rest) = _signed_and_revoked_database(
-        tmp_path / "again.sqlite3", sign_again=True
+        empty_database, sign_again=True
     )
     with pytest.raises(Exception, match="signed a campaign again after a revocation"):
         migrate.downgrade(engine, "0006")
