@@ -1,10 +1,13 @@
 """Alembic, configured from the app instead of an alembic.ini."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from pakta import ROOT
 
@@ -20,16 +23,43 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One connection and transaction for the migrations.
+
+    On SQLite, batch mode alters a table by copying it and dropping the original, which
+    rows of other tables may refer to (revocation events and certificates refer to
+    signatures): as SQLite's own procedure for altering tables says, foreign keys are
+    switched off outside the transaction, and checked before it commits.
+    """
+    with engine.connect() as connection:
+        driver = (
+            connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        )
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+        try:
+            with connection.begin():
+                yield connection
+                if driver is not None:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise RuntimeError(f"the migration left dangling references: {dangling}")
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

@@ -11,6 +11,8 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -30,11 +32,13 @@ def _postgres_url() -> str | None:
     return normalize_database_url(url) if url else None
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in ``folder``, or a database created
+    on the PostgreSQL server of PAKTA_TEST_DATABASE_URL and dropped afterwards."""
     server_url = _postgres_url()
     if server_url is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pakta-test.sqlite3'}"
+        yield f"sqlite:///{folder / 'pakta-test.sqlite3'}"
         return
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     name = f"pakta_test_{uuid.uuid4().hex[:10]}"
@@ -46,6 +50,12 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 class IsolatedClient(FlaskClient):
@@ -298,6 +308,23 @@ def token_version(request, monkeypatch) -> int:
     return request.param
 
 
+def sign_again(session, signature):
+    """The person of ``signature`` signs its campaign again (at a kiosk, typing their name),
+    as they may once ``signature`` is revoked; flushes. Returns the new signature."""
+    from pakta.models import SignatureMethod
+    from pakta.services import signing
+
+    return signing.sign(
+        session,
+        campaign=signature.campaign,
+        employee=signature.employee,
+        method=SignatureMethod.KIOSK,
+        evidence=signing.Evidence(
+            typed_name=signature.employee.name, acknowledged_points=[1, 2, 3, 4]
+        ),
+    ).signature
+
+
 @pytest.fixture
 def signed(session, units, signing_key):
     """A campaign and one signature with a drawn signature, ready for a certificate."""
@@ -405,3 +432,19 @@ def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">II", width, height) + png[24:29]  # width, height, depth, type...
     chunk = b"IHDR" + header
     return png[:8] + png[8:12] + chunk + struct.pack(">I", zlib.crc32(chunk)) + png[33:]
+
+
+@pytest.fixture
+def revoked(session, staffed):
+    """``staffed``, but the signature of P2P Pegawai 0 was revoked as signed in error."""
+    from sqlalchemy import select
+
+    from pakta.models import Employee, Signature
+    from pakta.services.certificates import revocations
+
+    signature = session.scalar(
+        select(Signature).join(Employee).where(Employee.identity_number == "P2P0000")
+    )
+    revocations.revoke(session, signature, reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+    return signature

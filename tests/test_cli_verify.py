@@ -20,6 +20,7 @@ from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
 from pakta.models import AuditEvent, SigningKey
 from pakta.services.certificates import issuing, pdf_check, tokens
+from tests.conftest import sign_again
 
 
 @pytest.fixture
@@ -451,3 +452,25 @@ def test_pyhanko_validate_fails_on_a_one_byte_change(app, tampered_file):
     result = _pyhanko_validate(app, tampered_file)
     assert result.returncode != 0
     assert "INTACT" not in result.stdout
+
+
+def test_reinstating_while_the_person_has_signed_again_exits_1_naming_the_new_certificate(
+    runner, client, session, signed, issued
+):
+    number = signed.certificate_number
+    assert (
+        runner.invoke(args=["certificates", "revoke", number, "--reason", "sanction"]).exit_code
+        == 0
+    )
+    again = sign_again(session, signed)
+    session.commit()
+
+    result = runner.invoke(args=["certificates", "reinstate", number])
+
+    assert result.exit_code == 1
+    assert again.certificate_number in result.output and "tidak dapat dipulihkan" in result.output
+    assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.reinstate"))
+        is None
+    )

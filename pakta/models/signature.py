@@ -1,14 +1,18 @@
 """A signature on the pact: an append-only record with its evidence.
 
-Signatures are never edited or deleted; a revocation is a separate event.
-The unit, name and position are copied as they were at signing, so history
+Signatures are never deleted, and their evidence is never edited; a revocation is a
+separate event (``RevocationEvent``). A revocation voids the signature: ``revoked_at``
+mirrors the newest event, set in the same transaction, so that the database itself can
+allow at most one valid signature per person and campaign while the voided ones stay on
+record. The unit, name and position are copied as they were at signing, so history
 stays put when an employee later moves or is renamed.
 """
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pakta.models.base import Base, UTCDateTime, enum_type, utcnow
@@ -25,7 +29,16 @@ class SignatureMethod(enum.StrEnum):
 class Signature(Base):
     __tablename__ = "signature"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "employee_id"),
+        # At most one valid (not revoked) signature per person and campaign; revoked ones
+        # stay beside it. A partial index, so the rule holds under concurrent signing.
+        Index(
+            "uq_signature_campaign_id_employee_id_valid",
+            "campaign_id",
+            "employee_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
         # The history view of the rollups counts signatures per unit at signing from this index.
         Index(
             "ix_signature_campaign_id_unit_id_employee_id", "campaign_id", "unit_id", "employee_id"
@@ -57,8 +70,22 @@ class Signature(Base):
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     typed_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the newest revocation event revoked it; None while the signature is valid.
+    # The old value is always loaded on change (active_history), so that the tallies
+    # can tell a revocation from a reinstatement (services.tallies).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
 
     campaign: Mapped[Campaign] = relationship()
     employee: Mapped[Employee] = relationship()
     unit: Mapped[Unit] = relationship()
     pact_text: Mapped[PactText] = relationship()
+
+    @hybrid_property
+    def is_valid(self) -> bool:
+        """Not revoked: what counts as signed. Also a SQL condition (``Signature.is_valid``)."""
+        return self.revoked_at is None
+
+    @is_valid.inplace.expression
+    @classmethod
+    def _is_valid_expression(cls):
+        return cls.revoked_at.is_(None)

@@ -374,6 +374,7 @@ def status(session: Session, apel: ApelSession, *, tz: ZoneInfo, now: datetime |
         .join(Employee, Employee.id == Signature.employee_id)
         .where(
             Signature.campaign_id == apel.campaign_id,
+            Signature.is_valid,
             Employee.active,
             Employee.unit_id.in_(subtree),
         )

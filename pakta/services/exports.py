@@ -29,6 +29,7 @@ from pakta.i18n import _
 from pakta.models import Campaign, User, utcnow
 from pakta.pdf import render_pdf, resource_url
 from pakta.services import rollups
+from pakta.services.certificates import revocations
 from pakta.services.certificates.issuing import printed_logo
 from pakta.services.pemda import Letterhead
 from pakta.services.reminders import Pending
@@ -61,7 +62,7 @@ ROLLUP_HEADER = (
     *(f"{kind.lower()}_{column}" for kind in EMPLOYMENT_TYPES for column in ("pegawai", "sudah")),
 )
 PEOPLE_HEADER = ("nip", "nama", "jabatan", "jenis", "status", "waktu_tanda_tangan", "sertifikat")
-NOT_SIGNED_HEADER = ("nip", "nama", "jabatan", "unit", "telepon", "email", "link")
+NOT_SIGNED_HEADER = ("nip", "nama", "jabatan", "unit", "telepon", "email", "link", "keterangan")
 SUMMARY_SHEET = "Ringkasan"
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
 _BOLD = Font(bold=True)
@@ -172,7 +173,8 @@ def rollup_csv(report: Recap) -> bytes:
 
 
 def not_signed_csv(people: Iterable[Pending]) -> bytes:
-    """The not-yet-signed list (``NOT_SIGNED_HEADER``) with each person's link."""
+    """The not-yet-signed list (``NOT_SIGNED_HEADER``) with each person's link; the last
+    column says "revoked: <reason>" for someone whose signature was revoked."""
     return csv_bytes(
         NOT_SIGNED_HEADER,
         (
@@ -184,6 +186,7 @@ def not_signed_csv(people: Iterable[Pending]) -> bytes:
                 person.phone,
                 person.email,
                 person.link,
+                person.revoked,
             )
             for person in people
         ),
@@ -211,6 +214,14 @@ def _view_label(view: View) -> str:
     if view is View.HISTORY:
         return _("Where signatures were made")
     return _("Current roster")
+
+
+def _person_status(person: EmployeeStatus, signed_word: str, waiting_word: str) -> str:
+    if person.signed_at:
+        return signed_word
+    if person.revoked_reason:
+        return f"{waiting_word} ({revocations.revoked_label(person.revoked_reason)})"
+    return waiting_word
 
 
 def rollup_xlsx(report: Recap, *, tz: ZoneInfo) -> bytes:
@@ -286,7 +297,7 @@ def rollup_xlsx(report: Recap, *, tz: ZoneInfo) -> bytes:
                     _cell(sheet, person.name),
                     _cell(sheet, person.position),
                     _cell(sheet, person.employment_type),
-                    _cell(sheet, signed_word if person.signed_at else waiting_word),
+                    _cell(sheet, _person_status(person, signed_word, waiting_word)),
                     _cell(sheet, _local_naive(person.signed_at, tz), number_format=_TIME_FORMAT),
                     _cell(sheet, person.certificate_number or ""),
                 ]

@@ -146,7 +146,9 @@ class Opened:
     link: SigningLink
     campaign: Campaign
     employee: Employee
-    signature: Signature | None  # the employee's signature in the campaign, if any
+    # The employee's valid signature in the campaign, if any: after a revocation the
+    # link offers signing again.
+    signature: Signature | None
     certificate_issued: bool  # whether that signature's certificate is stored
 
 
@@ -164,6 +166,7 @@ def open_link(session: Session, token: str) -> Opened | None:
             and_(
                 Signature.campaign_id == SigningLink.campaign_id,
                 Signature.employee_id == SigningLink.employee_id,
+                Signature.is_valid,
             ),
         )
         .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)

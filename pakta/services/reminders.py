@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Reminder, User, utcnow
 from pakta.services import links, rollups
+from pakta.services.certificates import revocations
 from pakta.services.link_exports import link_url
 
 __all__ = [
@@ -103,6 +104,13 @@ class Pending:
     email: str | None
     phone: str | None
     link: str  # their personal signing link
+    # Signed, then revoked: the revocation's reason (``RevocationReason`` value).
+    revoked_reason: str | None = None
+
+    @property
+    def revoked(self) -> str:
+        """ "revoked: <reason>" for someone whose signature was revoked, else ""."""
+        return revocations.revoked_label(self.revoked_reason) if self.revoked_reason else ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,8 @@ def pending(
     base_url: str,
 ) -> list[Pending]:
     """Who in exactly these units (pass a sub-tree) has not signed, with their personal links.
+
+    Someone whose signature was revoked has not signed (again) either, and is marked so.
 
     Links missing for anyone in the units are created (``links.export_rows``). Sorted by
     unit code, then name. A fixed number of queries.
@@ -160,6 +170,7 @@ def pending(
                 email=(email or "").strip() or None,
                 phone=(phone or "").strip() or None,
                 link=link_url(base_url, tokens[status.identity_number]),
+                revoked_reason=status.revoked_reason,
             )
         )
     return people

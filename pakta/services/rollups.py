@@ -35,12 +35,22 @@ from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, and_, func, select
+from sqlalchemy import Integer, Select, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from pakta.models import Campaign, Employee, EmploymentType, Signature, Unit, utcnow
+from pakta.models import (
+    Campaign,
+    Employee,
+    EmploymentType,
+    RevocationAction,
+    RevocationEvent,
+    RevocationReason,
+    Signature,
+    Unit,
+    utcnow,
+)
 from pakta.services import tallies
 
 EMPLOYMENT_TYPES: tuple[str, ...] = tuple(kind.value for kind in EmploymentType)
@@ -117,6 +127,9 @@ class EmployeeStatus:
     unit_name: str
     signed_at: datetime | None
     certificate_number: str | None
+    # Without a valid signature but with a revoked one: the newest revocation's reason
+    # (a ``RevocationReason`` value), shown as "revoked" beside the person.
+    revoked_reason: str | None = None
 
 
 # -- the unit tree ------------------------------------------------------------------------
@@ -316,7 +329,7 @@ def _scoped_signatures(
     stmt: Select, campaign_id: int, unit_ids: set[int] | None, view: View
 ) -> Select:
     """Restrict a query over signatures to a scope, counted the way the view counts them."""
-    stmt = stmt.where(Signature.campaign_id == campaign_id)
+    stmt = stmt.where(Signature.campaign_id == campaign_id, Signature.is_valid)
     if View(view) is View.ROSTER:
         return stmt.join(Employee, Employee.id == Signature.employee_id).where(_active_in(unit_ids))
     if unit_ids is not None:
@@ -455,6 +468,22 @@ def hourly_series(
 # -- drill-down to people -----------------------------------------------------------------
 
 
+def _revoked_reason(campaign_id: int):
+    """The reason of the person's newest revocation in the campaign (a correlated subquery)."""
+    return (
+        select(RevocationEvent.reason)
+        .join(Signature, Signature.id == RevocationEvent.signature_id)
+        .where(
+            Signature.campaign_id == campaign_id,
+            Signature.employee_id == Employee.id,
+            RevocationEvent.action == RevocationAction.REVOKE,
+        )
+        .order_by(RevocationEvent.occurred_at.desc(), RevocationEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _status_query(campaign_id: int, unit_ids: set[int]) -> Select:
     return (
         select(
@@ -467,11 +496,17 @@ def _status_query(campaign_id: int, unit_ids: set[int]) -> Select:
             Unit.name,
             Signature.signed_at,
             Signature.certificate_number,
+            # Only asked for the people without a valid signature.
+            case((Signature.id.is_(None), _revoked_reason(campaign_id))),
         )
         .join(Unit, Unit.id == Employee.unit_id)
         .outerjoin(
             Signature,
-            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
+            and_(
+                Signature.employee_id == Employee.id,
+                Signature.campaign_id == campaign_id,
+                Signature.is_valid,
+            ),
         )
         .where(_active_in(unit_ids))
     )
@@ -489,6 +524,7 @@ def _statuses(session: Session, stmt: Select) -> list[EmployeeStatus]:
             unit_name=row[6],
             signed_at=row[7],
             certificate_number=row[8],
+            revoked_reason=_reason_value(row[9]),
         )
         for row in session.execute(stmt)
     ]
@@ -497,10 +533,15 @@ def _statuses(session: Session, stmt: Select) -> list[EmployeeStatus]:
     return people
 
 
+def _reason_value(reason: RevocationReason | str | None) -> str | None:
+    return reason.value if isinstance(reason, RevocationReason) else reason
+
+
 def employees_status(
     session: Session, campaign_id: int, unit_ids: set[int]
 ) -> list[EmployeeStatus]:
-    """Active employees now in exactly these units, with their signature in the campaign if any.
+    """Active employees now in exactly these units, with their valid signature in the campaign
+    if any, else the reason of a revocation if they had one.
 
     Pass a sub-tree (``units.subtree_ids``) to include sub-units. Sorted by unit
     code, then name. One query.
@@ -509,6 +550,7 @@ def employees_status(
 
 
 def not_signed(session: Session, campaign_id: int, unit_ids: set[int]) -> list[EmployeeStatus]:
-    """The people of ``employees_status`` who have not signed the campaign yet."""
+    """The people of ``employees_status`` without a valid signature in the campaign: not
+    signed yet, or signed and revoked (``revoked_reason``)."""
     stmt = _status_query(campaign_id, set(unit_ids)).where(Signature.id.is_(None))
     return _statuses(session, stmt)

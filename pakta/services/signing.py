@@ -4,8 +4,9 @@ A signature is written once and never changed. The unit, name and position
 are copied from the roster as they are at that moment, so a later move or
 rename leaves the record as it was signed. A second attempt for the same
 person and campaign (a double tap, two tabs, two kiosks) never writes a second
-row: the database's unique constraint decides, and the loser is handed the
-signature that won.
+valid row: the database's partial unique index decides, and the loser is handed
+the signature that won. A revoked signature no longer counts: the person signs
+again like anyone who has not signed, and gets a new certificate number.
 """
 
 import re
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
+from pakta.services.certificates import revocations
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
 _CERTIFICATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -77,11 +79,8 @@ class Outcome:
 def existing_signature(
     session: Session, campaign: Campaign, employee: Employee
 ) -> Signature | None:
-    return session.scalar(
-        select(Signature).where(
-            Signature.campaign_id == campaign.id, Signature.employee_id == employee.id
-        )
-    )
+    """The person's valid signature in the campaign; a revoked one is no longer theirs."""
+    return revocations.valid_signature(session, campaign.id, employee.id)
 
 
 def by_submission_id(session: Session, submission_id: str) -> Signature | None:

@@ -8,6 +8,9 @@ are kept current by the session itself, so no writer can forget them:
   signer is active) and to ``collected`` (in the unit at signing) when its
   transaction commits: one upsert, the last statement before COMMIT, so
   concurrent signers in one unit hold that row's lock only for the commit;
+* only valid signatures count: a revocation (``Signature.revoked_at`` set) takes
+  the signature off both counts again, a reinstatement adds it back, each by the
+  same kind of upsert;
 * anything else that can move a count (an employee added, moved, retyped,
   deactivated or deleted, a campaign created, signatures bulk-inserted or
   deleted) marks the session, and the campaign tallies are recounted from the
@@ -39,6 +42,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from pakta.models import Campaign, Employee, EmploymentType, Signature, UnitTally
 
 _PENDING = "pakta.tallies.pending_signatures"
+# Signatures revoked or reinstated since the last settle -> whether each was valid before.
+_FLIPPED = "pakta.tallies.flipped_signatures"
 _STALE = "pakta.tallies.stale"
 # Tables whose bulk statements can move any count: the tallies are then recounted.
 _COUNTED_TABLES = frozenset({"employee", "signature", "campaign"})
@@ -85,7 +90,11 @@ def count_from_rows(session: Session, campaign_id: int) -> Tallies:
         select(Employee.unit_id, Employee.employment_type, func.count(), func.count(Signature.id))
         .outerjoin(
             Signature,
-            and_(Signature.employee_id == Employee.id, Signature.campaign_id == campaign_id),
+            and_(
+                Signature.employee_id == Employee.id,
+                Signature.campaign_id == campaign_id,
+                Signature.is_valid,
+            ),
         )
         .where(Employee.active)
         .group_by(Employee.unit_id, Employee.employment_type)
@@ -93,7 +102,7 @@ def count_from_rows(session: Session, campaign_id: int) -> Tallies:
     collected = (
         select(Signature.unit_id, Employee.employment_type, func.count())
         .join(Employee, Employee.id == Signature.employee_id)
-        .where(Signature.campaign_id == campaign_id)
+        .where(Signature.campaign_id == campaign_id, Signature.is_valid)
         .group_by(Signature.unit_id, Employee.employment_type)
     )
     counts: dict[tuple[int, str], list[int]] = {}
@@ -160,17 +169,18 @@ def recount(session: Session, campaign_ids: Iterable[int] | None = None) -> None
             _upsert(session, rows, set_roster=True)
 
 
-def _count_signatures(session: Session, signatures: list[Signature]) -> None:
+def _count_signatures(session: Session, changes: list[tuple[Signature, int]]) -> None:
+    """Add each signature's change (+1 counted, -1 no longer counted) to its tallies."""
     added: Counter[tuple[int, int, str, str]] = Counter()
-    for signature in signatures:
+    for signature, change in changes:
         employee = session.get(Employee, signature.employee_id)
         if employee is None:  # cannot be with the foreign key; recount to be safe
             session.info[_STALE] = True
             continue
         kind = type_key(employee.employment_type)
-        added[(signature.campaign_id, signature.unit_id, kind, "collected")] += 1
+        added[(signature.campaign_id, signature.unit_id, kind, "collected")] += change
         if employee.active:
-            added[(signature.campaign_id, employee.unit_id, kind, "signed")] += 1
+            added[(signature.campaign_id, employee.unit_id, kind, "signed")] += change
     rows: dict[tuple[int, int, str], dict] = {}
     for (campaign_id, unit_id, kind, column), number in added.items():
         row = rows.setdefault(
@@ -196,29 +206,69 @@ def _row_key(row: dict) -> tuple:
 
 def settle(session: Session) -> None:
     """Bring the tallies up to date with everything this session has done so far."""
-    if session.info.get(_PENDING) or session.info.get(_STALE) or session.new or session.dirty:
+    if (
+        session.info.get(_PENDING)
+        or session.info.get(_FLIPPED)
+        or session.info.get(_STALE)
+        or session.new
+        or session.dirty
+    ):
         session.flush()
     # Signatures of a rolled-back savepoint are no longer in the session: they don't count.
     pending = [
         signature
         for signature in session.info.pop(_PENDING, ())
-        if signature in session and inspect(signature).persistent
+        if _still_there(session, signature)
     ]
+    flipped: dict[Signature, bool] = session.info.pop(_FLIPPED, {})
     if session.info.get(_STALE):
-        recount(session)  # counts the pending signatures too
-    elif pending:
-        _count_signatures(session, pending)
+        recount(session)  # counts the pending and flipped signatures too
+        return
+    # A new signature counts as it stands now (it may have been revoked since it was added);
+    # another counts by how its validity moved: a rolled-back savepoint's change reloads as
+    # it was, and moves nothing.
+    changes = [(signature, 1) for signature in pending if signature.is_valid]
+    new = set(pending)
+    for signature, was_valid in flipped.items():
+        if signature not in new and _still_there(session, signature):
+            change = int(signature.is_valid) - int(was_valid)
+            if change:
+                changes.append((signature, change))
+    if changes:
+        _count_signatures(session, changes)
+
+
+def _still_there(session: Session, signature: Signature) -> bool:
+    return signature in session and inspect(signature).persistent
 
 
 # -- noticing changes -----------------------------------------------------------------------
 
 
 def _moves_a_count(instance: object) -> bool:
-    """An employee moved, retyped or (de)activated, or a signature edited (never, normally)."""
+    """An employee moved, retyped or (de)activated, or a signature's evidence edited (never,
+    normally; a revocation or reinstatement is counted on its own, ``_notice_flip``)."""
     if isinstance(instance, Employee):
         state = inspect(instance)
         return any(state.attrs[name].history.has_changes() for name in _COUNTED_ATTRIBUTES)
-    return isinstance(instance, Signature) and inspect(instance).modified
+    if isinstance(instance, Signature):
+        return any(
+            attribute.history.has_changes()
+            for attribute in inspect(instance).attrs
+            if attribute.key != _VALIDITY
+        )
+    return False
+
+
+_VALIDITY = "revoked_at"
+
+
+def _notice_flip(session: Session, signature: Signature) -> None:
+    """Remember whether a revoked or reinstated signature was valid before (the first time)."""
+    history = inspect(signature).attrs[_VALIDITY].history
+    if history.has_changes():
+        was_valid = not any(value is not None for value in history.deleted)
+        session.info.setdefault(_FLIPPED, {}).setdefault(signature, was_valid)
 
 
 @event.listens_for(Session, "after_flush")
@@ -231,8 +281,11 @@ def _notice_flushed_changes(session: Session, _context) -> None:
     for instance in session.deleted:
         if isinstance(instance, Employee | Signature):
             session.info[_STALE] = True
-    if any(_moves_a_count(instance) for instance in session.dirty):
-        session.info[_STALE] = True
+    for instance in session.dirty:
+        if _moves_a_count(instance):
+            session.info[_STALE] = True
+        elif isinstance(instance, Signature):
+            _notice_flip(session, instance)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -253,4 +306,5 @@ def _settle_before_commit(session: Session) -> None:
 def _forget_when_done(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_FLIPPED, None)
         session.info.pop(_STALE, None)

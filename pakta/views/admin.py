@@ -47,7 +47,9 @@ def index():
     counts = {
         "units": db.scalar(select(func.count()).select_from(Unit).where(Unit.active)),
         "employees": db.scalar(select(func.count()).select_from(Employee).where(Employee.active)),
-        "signatures": db.scalar(select(func.count()).select_from(Signature)),
+        "signatures": db.scalar(
+            select(func.count()).select_from(Signature).where(Signature.is_valid)
+        ),
         "campaigns": db.scalar(select(func.count()).select_from(Campaign)),
     }
     return render_template(

@@ -119,6 +119,7 @@ def search():
                 select(Signature.employee_id).where(
                     Signature.campaign_id == campaign.id,
                     Signature.employee_id.in_([e.id for e in results]),
+                    Signature.is_valid,
                 )
             )
         )

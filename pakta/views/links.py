@@ -120,7 +120,11 @@ def people(code: str):
     unit, subtree = _unit_in_scope(code)
     signed_at = (
         select(Signature.signed_at)
-        .where(Signature.campaign_id == campaign.id, Signature.employee_id == Employee.id)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Signature.employee_id == Employee.id,
+            Signature.is_valid,
+        )
         .scalar_subquery()
     )
     rows = db.execute(

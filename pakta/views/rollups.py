@@ -16,6 +16,7 @@ from pakta.forms.rollups import SettingsForm
 from pakta.i18n import _
 from pakta.models import Campaign, utcnow
 from pakta.services import audit, campaigns, rollups, units
+from pakta.services.certificates import revocations
 from pakta.timeutil import local_zone
 
 bp = Blueprint("rollups", __name__, url_prefix="/admin/rekap")
@@ -109,6 +110,7 @@ def unit(code: str):
         head=rows[0] if rows else None,
         people=rollups.employees_status(db, campaign.id, subtree),
         types=rollups.EMPLOYMENT_TYPES,
+        revoked_label=revocations.revoked_label,
     )
 
 

@@ -20,7 +20,7 @@ from pakta.models import (
     Unit,
 )
 from pakta.services import demo, signing
-from pakta.services.certificates import bulk, issuing, pdf_check, tokens
+from pakta.services.certificates import bulk, issuing, pdf_check, revocations, tokens
 from pakta.services.identity import make_nip
 from tests.conftest import TEST_SECRET, _postgres_url, make_campaign
 
@@ -288,3 +288,19 @@ def test_two_worker_processes_issue_and_commit_what_the_zip_then_holds(committed
             assert pdf.startswith(b"%PDF")
             assert files[f"DINKES/{number}.pdf"] == pdf
         assert files[f"DINKES/{first.certificate_number}.pdf"] == already
+
+
+def test_a_revoked_certificate_is_left_out_of_the_zip(app, session, three, units):
+    signatures, _elsewhere = three
+    revocations.revoke(session, signatures[1], reason="sanction", note="", actor="cli:test")
+    session.commit()
+    out = io.BytesIO()
+
+    count = bulk.export_zip(
+        app, signatures[0].campaign_id, {units["DINKES-P2P"].id}, out, workers=1
+    )
+
+    assert count == 2
+    assert set(read_zip(out.getvalue())) == {
+        f"DINKES-P2P/{s.certificate_number}.pdf" for s in (signatures[0], signatures[2])
+    }

@@ -299,7 +299,7 @@ def test_the_not_signed_csv_has_contacts_and_links_and_is_neutralised():
         link="https://p.example/s/tok",
     )
     header, row = read_csv(exports.not_signed_csv([person]))
-    assert header == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link"]
+    assert header == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link", "keterangan"]
     assert row == [
         "1986",
         "'-Budi",
@@ -308,4 +308,5 @@ def test_the_not_signed_csv_has_contacts_and_links_and_is_neutralised():
         "'+62812",
         "budi@contoh.go.id",
         "https://p.example/s/tok",
+        "",
     ]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pakta.models import EmploymentType, SignatureMethod, Unit
 from pakta.services import signing
+from pakta.services.certificates import revocations
 from pakta.services.rollups import (
     Counts,
     View,
@@ -440,6 +441,9 @@ def organisations(draw):
                     # where they were when signing (None: not signed), and when
                     "signed_in": st.one_of(st.none(), st.integers(0, size - 1)),
                     "minute": st.integers(0, 12 * 24 * 60),
+                    # that signature revoked, and where they signed again (None: not again)
+                    "revoked": st.booleans(),
+                    "again_in": st.one_of(st.none(), st.integers(0, size - 1)),
                 }
             ),
             max_size=30,
@@ -474,15 +478,23 @@ def expected_order(visible, parents, codes):
     return order
 
 
+def valid_signature_unit(p):
+    """Where the person's valid signature was made: a revoked one counts nowhere."""
+    if p["signed_in"] is None:
+        return None
+    return p["again_in"] if p["revoked"] else p["signed_in"]
+
+
 def brute_force(people, units_counted, view):
-    """(roster, signed) per type for people and signatures in ``units_counted``."""
+    """(roster, signed) per type for people and valid signatures in ``units_counted``."""
     roster, signed = Counter(), Counter()
     for p in people:
+        where = valid_signature_unit(p)
         if p["active"] and p["unit"] in units_counted:
             roster[p["kind"]] += 1
-            if view is View.ROSTER and p["signed_in"] is not None:
+            if view is View.ROSTER and where is not None:
                 signed[p["kind"]] += 1
-        if view is View.HISTORY and p["signed_in"] in units_counted:
+        if view is View.HISTORY and where in units_counted:
             signed[p["kind"]] += 1
     return {kind: Counts(roster[kind], signed[kind]) for kind in TYPES}
 
@@ -515,7 +527,15 @@ def test_every_rollup_matches_a_brute_force_count(session, campaign, organisatio
                 active=True,
             )
             if p["signed_in"] is not None:
-                sign(session, campaign, employee, OPENS + timedelta(minutes=p["minute"]))
+                at = OPENS + timedelta(minutes=p["minute"])
+                first = sign(session, campaign, employee, at)
+                if p["revoked"]:
+                    revocations.revoke(
+                        session, first, reason="signed_in_error", note="", actor="test"
+                    )
+                    if p["again_in"] is not None:
+                        move(session, employee, units[p["again_in"]])
+                        sign(session, campaign, employee, at + timedelta(minutes=1))
             employee.unit = units[p["unit"]]
             employee.active = p["active"]
         session.flush()
@@ -556,5 +576,17 @@ def test_every_rollup_matches_a_brute_force_count(session, campaign, organisatio
                 assert series[-1].cumulative_rate == pytest.approx(whole.rate)
             waiting = not_signed(session, campaign.id, {ids[i] for i in visible})
             assert len(waiting) == total_of(brute_force(people, visible, View.ROSTER)).not_signed
+            revoked_waiting = [
+                p
+                for p in people
+                if p["active"]
+                and p["unit"] in visible
+                and p["signed_in"] is not None
+                and valid_signature_unit(p) is None
+            ]
+            assert sorted(w.revoked_reason or "" for w in waiting) == sorted(
+                ["signed_in_error"] * len(revoked_waiting)
+                + [""] * (len(waiting) - len(revoked_waiting))
+            )
     finally:
         nested.rollback()

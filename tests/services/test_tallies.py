@@ -24,6 +24,7 @@ from pakta.models import (
     utcnow,
 )
 from pakta.services import signing, tallies
+from pakta.services.certificates import revocations
 from pakta.services.tallies import Tally
 from tests.conftest import make_campaign, make_employee
 
@@ -52,8 +53,14 @@ def sign(session, campaign, employee):
     )
 
 
+def revoke(session, signature):
+    return revocations.revoke(session, signature, reason="signed_in_error", note="", actor="test")
+
+
 def assert_current(session, campaign_id):
-    assert tallies.read(session, campaign_id) == tallies.count_from_rows(session, campaign_id)
+    # A revocation can bring a row down to all zeros, which a fresh count has no row for:
+    # the same numbers, as ``differences`` (what ``pakta rollups recount --check`` uses) says.
+    assert tallies.differences(session, campaign_id) == {}
 
 
 def test_a_committed_signature_adds_one_with_a_single_upsert_and_no_recount(
@@ -149,33 +156,145 @@ def test_a_new_campaign_starts_with_the_roster_and_nobody_signed(session, units)
     assert tallies.read(session, made.id)[(units["DISDIK"].id, "PPPK")] == Tally(1, 0, 0)
 
 
+# -- revocations ----------------------------------------------------------------------------
+
+
+def assert_disdik_pns(session, campaign, units, expected: Tally):
+    """The PNS tally of DISDIK is ``expected``, and every tally equals a fresh count."""
+    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == expected
+    assert_current(session, campaign.id)
+
+
+def test_a_committed_revocation_subtracts_one_with_a_single_upsert_and_no_recount(
+    session, units, campaign, statements
+):
+    signature = sign(session, campaign, person(session, units["DINKES"], "PPPK"))
+    session.commit()
+
+    statements.clear()
+    revoke(session, signature)
+    session.commit()
+
+    tally_writes = [sql for sql in statements if "unit_tally" in sql]
+    assert len(tally_writes) == 1 and tally_writes[0].startswith("INSERT INTO unit_tally")
+    assert tallies.read(session, campaign.id)[(units["DINKES"].id, "PPPK")] == Tally(1, 0, 0)
+    assert_current(session, campaign.id)
+
+
+def test_a_reinstatement_counts_the_signature_again(session, units, campaign):
+    signature = sign(session, campaign, person(session, units["DISDIK"]))
+    session.commit()
+    revoke(session, signature)
+    session.commit()
+    revocations.reinstate(session, signature, note="", actor="test")
+    session.commit()
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
+
+
+def test_signing_again_after_a_revocation_counts_once_where_the_new_signature_was_made(
+    session, units, campaign
+):
+    signer = person(session, units["DISDIK"])
+    first = sign(session, campaign, signer)
+    session.commit()
+    revoke(session, first)
+    signer.unit = units["DINKES"]
+    session.commit()
+    sign(session, campaign, signer)
+    session.commit()
+    read = tallies.read(session, campaign.id)
+    assert read.get((units["DISDIK"].id, "PNS"), Tally(0, 0, 0)) == Tally(0, 0, 0)
+    assert read[(units["DINKES"].id, "PNS")] == Tally(1, 1, 1)
+    assert_current(session, campaign.id)
+
+
+def test_a_signature_revoked_in_the_transaction_that_made_it_never_counts(session, units, campaign):
+    signer = person(session, units["DISDIK"])
+    session.commit()
+    revoke(session, sign(session, campaign, signer))
+    assert tallies.read(session, campaign.id)[(units["DISDIK"].id, "PNS")] == Tally(1, 0, 0)
+    session.commit()
+    assert_current(session, campaign.id)
+
+
+def test_a_revocation_rolled_back_with_its_savepoint_moves_nothing(session, units, campaign):
+    signature = sign(session, campaign, person(session, units["DISDIK"]))
+    session.commit()
+    with session.begin_nested() as savepoint:
+        revoke(session, signature)
+        savepoint.rollback()
+    session.commit()
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
+
+
+def test_revoking_and_reinstating_in_one_transaction_moves_nothing(session, units, campaign):
+    signature = sign(session, campaign, person(session, units["DISDIK"]))
+    session.commit()
+    revoke(session, signature)
+    revocations.reinstate(session, signature, note="", actor="test")
+    session.commit()
+    assert_disdik_pns(session, campaign, units, Tally(1, 1, 1))
+
+
 # -- any sequence of changes --------------------------------------------------------------
 
 UNITS = ("PEMDA", "DINKES", "DISDIK", "DINKES-P2P")
 KINDS = tuple(kind.value for kind in EmploymentType)
 
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("hire"), st.sampled_from(UNITS), st.sampled_from(KINDS), st.booleans()),
-        st.tuples(st.just("sign"), st.integers(0, 50)),
-        st.tuples(st.just("sign_then_undo"), st.integers(0, 50)),
-        st.tuples(st.just("move"), st.integers(0, 50), st.sampled_from(UNITS)),
-        st.tuples(st.just("retype"), st.integers(0, 50), st.sampled_from(KINDS)),
-        st.tuples(st.just("toggle_active"), st.integers(0, 50)),
-        st.tuples(st.just("commit")),
-    ),
-    max_size=30,
+# Roster changes recount the tallies; kept to one draw in four, so that most signatures,
+# revocations and reinstatements are counted by the upserts rather than by a recount.
+roster_changes = st.one_of(
+    st.tuples(st.just("hire"), st.sampled_from(UNITS), st.sampled_from(KINDS), st.booleans()),
+    st.tuples(st.just("move"), st.integers(0, 50), st.sampled_from(UNITS)),
+    st.tuples(st.just("retype"), st.integers(0, 50), st.sampled_from(KINDS)),
+    st.tuples(st.just("toggle_active"), st.integers(0, 50)),
 )
+signature_changes = st.one_of(
+    st.tuples(st.just("sign"), st.integers(0, 3)),
+    st.tuples(st.just("sign_then_undo"), st.integers(0, 3)),
+    st.tuples(st.just("revoke"), st.integers(0, 3)),
+    st.tuples(st.just("revoke_then_undo"), st.integers(0, 3)),
+    st.tuples(st.just("reinstate"), st.integers(0, 3)),
+    st.tuples(st.just("commit")),
+    st.tuples(st.just("check")),
+)
+operations = st.lists(
+    st.one_of(roster_changes, signature_changes, signature_changes, signature_changes),
+    min_size=10,
+    max_size=40,
+)
+
+
+def newest_revoked(session, campaign, employee):
+    return session.scalar(
+        select(Signature)
+        .where(
+            Signature.campaign_id == campaign.id,
+            Signature.employee_id == employee.id,
+            Signature.revoked_at.is_not(None),
+        )
+        .order_by(Signature.id.desc())
+    )
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(steps=operations)
-def test_any_sequence_of_roster_changes_and_signatures_keeps_the_tallies_exact(
-    session, units, campaign, steps
+@given(
+    roster=st.lists(
+        st.tuples(st.sampled_from(UNITS), st.sampled_from(KINDS)), min_size=1, max_size=4
+    ),
+    steps=operations,
+)
+def test_any_sequence_of_roster_changes_signatures_and_revocations_keeps_the_tallies_exact(
+    session, units, campaign, roster, steps
 ):
-    people: list[Employee] = []
+    """ "sign" after "revoke" signs again; "reinstate" is refused while a newer one is valid.
+
+    ``roster`` is committed first, so that most steps change the counts without a recount.
+    """
+    people = [person(session, units[unit], kind) for unit, kind in roster]
+    session.commit()
     for step in steps:
         name, *args = step
         if name == "hire":
@@ -184,14 +303,13 @@ def test_any_sequence_of_roster_changes_and_signatures_keeps_the_tallies_exact(
         if name == "commit":
             session.commit()
             continue
+        if name == "check":  # settles what is pending so far, mid-transaction
+            assert_current(session, campaign.id)
+            continue
         if not people:
             continue
         who = people[args[0] % len(people)]
-        already = session.scalar(
-            select(Signature.id).where(
-                Signature.campaign_id == campaign.id, Signature.employee_id == who.id
-            )
-        )
+        already = revocations.valid_signature(session, campaign.id, who.id)
         if name == "sign" and not already:
             sign(session, campaign, who)
         elif name == "sign_then_undo" and not already:
@@ -204,6 +322,18 @@ def test_any_sequence_of_roster_changes_and_signatures_keeps_the_tallies_exact(
             who.employment_type = EmploymentType(args[1])
         elif name == "toggle_active":
             who.active = not who.active
+        elif name == "revoke" and already:
+            revoke(session, already)
+        elif name == "revoke_then_undo" and already:
+            with session.begin_nested() as savepoint:
+                revoke(session, already)
+                savepoint.rollback()
+        elif name == "reinstate" and (old := newest_revoked(session, campaign, who)):
+            if already:
+                with pytest.raises(revocations.NewerSignatureExists):
+                    revocations.reinstate(session, old, note="", actor="test")
+            else:
+                revocations.reinstate(session, old, note="", actor="test")
     assert_current(session, campaign.id)
     session.commit()
     assert_current(session, campaign.id)

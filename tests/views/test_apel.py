@@ -19,6 +19,7 @@ from pakta.models import (
     utcnow,
 )
 from pakta.services import apel, signing
+from pakta.services.certificates import revocations
 
 CODE = "482913"
 BUDI = "198609262015051001"
@@ -369,18 +370,20 @@ def test_an_incomplete_form_keeps_the_pass_and_shows_the_error(client, session, 
     assert client.get(sign_url).status_code == 200
 
 
+def sign_by_link(session, campaign, employee):
+    return signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(typed_name=employee.name, acknowledged_points=[1, 2, 3, 4]),
+    )
+
+
 def test_someone_already_signed_sees_their_certificate_number(
     client, session, campaign, dinkes_apel, budi
 ):
-    outcome = signing.sign(
-        session,
-        campaign=campaign,
-        employee=budi,
-        method=SignatureMethod.PERSONAL_LINK,
-        evidence=signing.Evidence(
-            typed_name="Budi Santoso, S.Kep.", acknowledged_points=[1, 2, 3, 4]
-        ),
-    )
+    outcome = sign_by_link(session, campaign, budi)
     session.commit()
     response = identify(client, dinkes_apel)
     page = client.get(response.headers["Location"], follow_redirects=True)
@@ -421,3 +424,36 @@ def test_a_pass_taken_before_the_apel_closed_still_signs(client, session, dinkes
     done = client.post(sign_url, data={"signature": signature_data_url(), **ALL_POINTS})
     assert done.status_code == 303
     assert session.scalar(select(Signature.apel_session_id)) == dinkes_apel.id
+
+
+def test_after_a_revocation_the_apel_signs_again_with_a_new_number(
+    client, session, campaign, dinkes_apel, budi
+):
+    first = sign_by_link(session, campaign, budi).signature
+    revocations.revoke(session, first, reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+
+    identify(client, dinkes_apel)
+    sign_url = f"/a/{dinkes_apel.public_id}/tanda-tangan"
+    assert client.get(sign_url).status_code == 200
+    done = client.post(sign_url, data={"signature": signature_data_url(), **ALL_POINTS})
+    assert done.status_code == 303
+    again = session.scalar(select(Signature).where(Signature.is_valid))
+    assert again.id != first.id and again.apel_session_id == dinkes_apel.id
+    assert again.certificate_number in client.get(done.headers["Location"]).text
+
+
+def test_the_status_document_leaves_out_revoked_signatures(
+    client, auth, session, units, campaign, dinkes_apel
+):
+    people = [
+        add_person(session, units["DINKES-P2P"], f"19860926201505100{n}", name)
+        for n, name in enumerate(["Hj. Siti Aminah", "Budi Santoso"], 1)
+    ]
+    made = [sign_by_link(session, campaign, person).signature for person in people]
+    revocations.revoke(session, made[1], reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+    auth.login("operator@dinkes.contoh.go.id")
+    status = client.get(f"/apel/{dinkes_apel.public_id}/status.json").get_json()
+    assert (status["signed"], status["roster"], status["today"]) == (1, 2, 1)
+    assert status["recent"] == ["Siti"]

@@ -1,6 +1,7 @@
 """Certificate downloads (who may have the file) and revocation in the admin pages."""
 
 import hashlib
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from pakta.models import AuditEvent, Employee, EmploymentType, RevocationEvent
 from pakta.services import accounts, links
 from pakta.services.certificates import issuing, revocations
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_again
 
 
 @pytest.fixture
@@ -231,3 +232,34 @@ def test_an_operator_cannot_reinstate_either(client, auth, session, signed, issu
     auth.login(email=operator_user.email)
     assert reinstate(client, signed.certificate_number).status_code == 403
     assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
+
+
+def test_reinstating_while_the_person_has_signed_again_is_refused_with_a_clear_message(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    revoke(client, signed.certificate_number)
+    again = sign_again(session, signed)
+    session.commit()
+
+    response = reinstate(client, signed.certificate_number)
+
+    assert response.status_code == 200  # the page again, with the message
+    assert "tidak dapat dipulihkan" in response.text and again.certificate_number in response.text
+    assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "revoked"
+    assert [e.action.value for e in revocations.history(session, signed.id)] == ["revoke"]
+
+
+def test_after_signing_again_the_old_certificate_verifies_as_revoked_with_reason_and_date(
+    client, session, signed, issued
+):
+    event = revocations.revoke(session, signed, reason="signed_in_error", note="", actor="cli:test")
+    sign_again(session, signed)
+    session.commit()
+
+    verdict = client.get(f"/api/v1/verify/{issued.token}").json
+    assert verdict["status"] == "revoked"
+    assert verdict["revocation_reason"] == "signed_in_error"
+    assert datetime.fromisoformat(verdict["revoked_at"]) == event.occurred_at
+    page = client.get(f"/v/{issued.token}").text
+    assert "DICABUT" in page and "salah tanda tangan" in page

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, Reminder
-from pakta.services import links
+from pakta.services import exports, links
 from tests.services.test_reminders import smtp_server  # noqa: F401 (a fixture)
 
 BASE_URL = "http://127.0.0.1:5000"  # the app's default PAKTA_BASE_URL
@@ -205,7 +205,8 @@ def test_the_not_signed_csv_has_the_contact_columns_and_working_links(
     auth.login(email=operator_user.email)
     response = client.get("/admin/rekap/belum/DINKES.csv")
     rows = read_csv(response)
-    assert list(rows[0]) == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link"]
+    assert list(rows[0]) == list(exports.NOT_SIGNED_HEADER)
+    assert list(rows[0])[:7] == ["nip", "nama", "jabatan", "unit", "telepon", "email", "link"]
     [row] = rows
     assert (row["nip"], row["unit"], row["email"]) == ("P2P0003", "Bidang P2P", "p2p3@contoh.go.id")
     found = links.resolve(session, row["link"].rsplit("/s/", 1)[1])
@@ -266,3 +267,36 @@ def test_an_admin_may_remind_any_unit(client, auth, admin_user, staffed, smtp_co
     assert sorted(r for rcpts, _m in smtp_configured.received for r in rcpts) == [
         f"dik{index}@contoh.go.id" for index in range(1, 5)
     ]
+
+
+# -- revoked signatures -----------------------------------------------------------------------
+
+
+def test_a_revoked_person_is_listed_as_not_signed_marked_revoked_with_the_reason(
+    client, auth, admin_user, revoked
+):
+    auth.login()
+    page = client.get("/admin/rekap/belum/DINKES").text
+    row = page.split("P2P Pegawai 0", 1)[1].split("</tr>", 1)[0]
+    assert "dicabut: salah tanda tangan" in row
+    assert "P2P Pegawai 1" not in page  # signed, not revoked
+    assert page.count("dicabut:") == 1
+
+
+def test_the_not_signed_csv_says_who_was_revoked_and_why(client, auth, admin_user, revoked):
+    auth.login()
+    rows = read_csv(client.get("/admin/rekap/belum/DINKES.csv"))
+    notes = {row["nip"]: row["keterangan"] for row in rows}
+    assert notes == {"P2P0000": "dicabut: salah tanda tangan", "P2P0003": ""}
+
+
+def test_the_xlsx_counts_only_valid_signatures_and_marks_the_revoked_person(
+    client, auth, admin_user, revoked
+):
+    auth.login()
+    book = load_workbook(io.BytesIO(client.get("/admin/rekap/ekspor.xlsx").data))
+    people = {row[0]: row[4] for row in book["DINKES-P2P"].iter_rows(min_row=3, values_only=True)}
+    assert "dicabut: salah tanda tangan" in people["P2P0000"]
+    assert people["P2P0001"] == people["P2P0002"] != people["P2P0000"]
+    summary = [row for row in book["Ringkasan"].values if row and row[0] == "DINKES-P2P"]
+    assert summary[0][4:7] == (4, 2, 2)  # pegawai, sudah, belum

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, EmploymentType
 from pakta.services import links
-from tests.conftest import make_campaign
+from tests.conftest import make_campaign, sign_again
 
 
 @pytest.fixture
@@ -113,3 +113,19 @@ def test_regenerating_a_link_voids_the_old_one_and_shows_the_new(
 
 def test_the_links_pages_need_a_login(client, campaign):
     assert client.get("/admin/tautan/").status_code == 302
+
+
+def test_the_people_page_shows_a_revoked_person_as_not_signed_until_they_sign_again(
+    client, auth, session, admin_user, revoked
+):
+    auth.login()
+
+    def row():
+        page = client.get("/admin/tautan/DINKES-P2P")
+        assert page.status_code == 200
+        return page.text.split("P2P Pegawai 0", 1)[1].split("</tr>", 1)[0]
+
+    assert "belum" in row() and 'class="badge ok"' not in row()
+    sign_again(session, revoked)
+    session.commit()
+    assert 'class="badge ok"' in row()

@@ -98,3 +98,13 @@ def test_the_dashboard_issues_a_bounded_number_of_queries(
     many = count_queries(client, statements, "/admin/rekap/")
     assert many == few
     assert many <= 10  # 12 when the harness's SAVEPOINT and RELEASE were counted too
+
+
+def test_drilling_down_shows_a_revoked_person_as_not_signed_with_the_reason(
+    client, auth, admin_user, revoked
+):
+    auth.login()
+    page = client.get("/admin/rekap/unit/DINKES-P2P").text
+    row = page.split("P2P Pegawai 0", 1)[1].split("</tr>", 1)[0]
+    assert "dicabut: salah tanda tangan" in row
+    assert revoked.certificate_number not in page

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, utcnow
 from pakta.services import links
+from pakta.services.certificates import revocations
 
 
 def signature_data_url() -> str:
@@ -249,3 +250,50 @@ def test_a_signing_post_reads_once_and_writes_the_signature_and_its_tally(
     assert sum(s.upper().startswith("INSERT INTO SIGNATURE ") for s in statements) == 1
     assert len(statements) <= 4, statements
     assert signatures(session) == 1
+
+
+# -- signing again after a revocation -------------------------------------------------------
+
+
+def test_after_a_revocation_the_personal_link_signs_again_and_shows_the_new_certificate(
+    client, session, token
+):
+    client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    first = session.scalar(select(Signature))
+    revocations.revoke(session, first, reason="signed_in_error", note="", actor="cli:test")
+    session.commit()
+
+    form = client.get(f"/s/{token}")
+    assert form.status_code == 200
+    assert len(re.findall(r'type="checkbox" name="points"', form.text)) == 4
+    signed = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    assert signed.status_code == 303
+
+    again = session.scalar(select(Signature).where(Signature.is_valid))
+    assert again.id != first.id and signatures(session) == 2
+    done = client.get(f"/s/{token}")
+    assert again.certificate_number in done.text and first.certificate_number not in done.text
+
+
+def test_after_a_revocation_the_kiosk_offers_the_form_again_and_signs_anew(
+    client, auth, session, operator_user, campaign, employee
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    first = session.scalar(select(Signature))
+    revocations.revoke(session, first, reason="wrong_identity", note="", actor="cli:test")
+    session.commit()
+
+    found = client.get("/kiosk/", query_string={"q": "budi"}).text
+    assert "Budi Santoso" in found and 'class="result done"' not in found
+    assert client.get(f"/kiosk/tanda-tangan/{employee.id}").status_code == 200
+    response = client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    assert response.status_code == 303
+    again = session.scalar(select(Signature).where(Signature.is_valid))
+    assert again.id != first.id
+    assert again.certificate_number in client.get(response.headers["Location"]).text

@@ -88,3 +88,8 @@ def test_without_any_campaign_the_page_is_a_friendly_404(client):
 
 def test_every_page_links_to_the_transparency_page(client):
     assert 'href="/transparansi"' in client.get("/").text
+
+
+def test_a_revoked_signature_no_longer_counts_on_the_page(client, revoked):
+    page = client.get("/transparansi")
+    assert "Dinas Kesehatan" in page.text and "50.0%" in page.text and "75.0%" not in page.text

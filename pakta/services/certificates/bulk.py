@@ -71,7 +71,8 @@ def _safe(part: str) -> str:
 
 
 def entries(session: Session, campaign_id: int, unit_ids: set[int] | None) -> list[Entry]:
-    """The campaign's signatures made in ``unit_ids`` (None: in every unit), by unit and number.
+    """The campaign's valid signatures made in ``unit_ids`` (None: in every unit), by unit and
+    number: a revoked certificate is void and left out.
 
     A signature belongs to the unit it was signed in (the one its certificate prints), even
     if the signer has moved since.
@@ -85,7 +86,7 @@ def entries(session: Session, campaign_id: int, unit_ids: set[int] | None) -> li
         )
         .join(Unit, Unit.id == Signature.unit_id)
         .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
-        .where(Signature.campaign_id == campaign_id)
+        .where(Signature.campaign_id == campaign_id, Signature.is_valid)
         .order_by(Unit.code, Signature.certificate_number)
     )
     if unit_ids is not None:
