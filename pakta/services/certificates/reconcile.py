@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pakta.models import IssuedCertificate, Signature
-from pakta.services.certificates import revocations
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +38,15 @@ class Reconciled:
 
 def missing(session: Session, *, now: datetime, grace: timedelta = GRACE) -> list[int]:
     """The ids of valid signatures made before ``now - grace`` that have no certificate."""
-    candidates = session.scalars(
-        select(Signature.id)
-        .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
-        .where(IssuedCertificate.id.is_(None), Signature.signed_at < now - grace)
-        .order_by(Signature.id)
-    ).all()
-    # Few signatures lack a certificate at any time: asking per candidate keeps "valid"
-    # defined in one place, the revocations service.
-    return [
-        signature_id
-        for signature_id in candidates
-        if not revocations.is_revoked(session, signature_id)
-    ]
+    return list(
+        session.scalars(
+            select(Signature.id)
+            .where(Signature.is_valid)
+            .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
+            .where(IssuedCertificate.id.is_(None), Signature.signed_at < now - grace)
+            .order_by(Signature.id)
+        )
+    )
 
 
 def ask_again(signature_ids: Iterable[int], ask: Ask) -> Reconciled:
