@@ -17,15 +17,15 @@ def keys_group() -> None:
 @keys_group.command("init", help="Create the signing key and self-signed seal if missing.")
 def keys_init() -> None:
     from pakta.keys import certificate, seal
-    from pakta.services import audit, campaigns
+    from pakta.services import audit, campaigns, pemda
 
     db = get_session()
     before = certificate.active(db)
     key = certificate.init(db, current_app.instance_path, current_app.config["SIGNING_KEY"])
     if not current_app.config["SEAL_PKCS12"]:
         campaign = campaigns.current_campaign(db)
-        authority = campaign.issuing_authority if campaign else "Pakta"
-        seal.init_self_signed(current_app.instance_path, authority)
+        defaults = pemda.Defaults.from_config(current_app.config)
+        seal.init_self_signed(current_app.instance_path, pemda.issuer_name(db, campaign, defaults))
     if before is None or before.kid != key.kid:
         audit.record(
             db, actor=cli_actor(), action="keys.init", target_type="key", target_id=key.kid

@@ -28,7 +28,7 @@ def links_export(slug: str, unit_code: str, file_format: str, out: Path) -> None
     from flask import current_app
 
     from pakta.i18n import ngettext
-    from pakta.services import audit, campaigns, link_exports, links, units
+    from pakta.services import audit, campaigns, link_exports, links, pemda, units
 
     session = get_session()
     campaign = campaigns.get_campaign(session, slug)
@@ -46,7 +46,9 @@ def links_export(slug: str, unit_code: str, file_format: str, out: Path) -> None
             rows,
             base_url,
             campaign_title=campaign.title,
-            issuing_authority=campaign.issuing_authority,
+            issuing_authority=pemda.issuer_name(
+                session, campaign, pemda.Defaults.from_config(current_app.config)
+            ),
         )
     else:
         data = link_exports.links_csv(rows, base_url)

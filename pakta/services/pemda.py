@@ -131,6 +131,13 @@ def update(
     return changed
 
 
+def issuer_name(session: Session, campaign: Campaign | None, defaults: Defaults) -> str:
+    """The name a page or message about ``campaign`` gives as its issuer, as ``letterhead``
+    does; the settings are read only when the campaign names no authority of its own."""
+    own_name = campaign.issuing_authority.strip() if campaign is not None else ""
+    return own_name or profile(session, defaults).name or str(_l("Regional Government"))
+
+
 def letterhead(session: Session, campaign: Campaign | None, defaults: Defaults) -> Letterhead:
     """What a document about ``campaign`` (or about no campaign) prints as its issuer.
 

@@ -229,11 +229,15 @@ def personal_text(campaign: Campaign, person: Pending) -> str:
     )
 
 
-def email_message(campaign: Campaign, person: Pending, *, sender: str) -> EmailMessage:
-    """The reminder email to one person. Raises ValueError for an unusable address."""
+def email_message(
+    campaign: Campaign, person: Pending, *, sender: str, issuer: str = ""
+) -> EmailMessage:
+    """The reminder email to one person, from ``issuer`` (by default the campaign's
+    authority). Raises ValueError for an unusable address."""
+    issuer = issuer or campaign.issuing_authority
     message = EmailMessage()
     message["Subject"] = _("Reminder: {title}").format(title=campaign.title)
-    message["From"] = Address(display_name=campaign.issuing_authority, addr_spec=sender)
+    message["From"] = Address(display_name=issuer, addr_spec=sender)
     message["To"] = Address(display_name=person.name, addr_spec=person.email or "")
     message["Date"] = email_date(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
@@ -252,7 +256,7 @@ def email_message(campaign: Campaign, person: Pending, *, sender: str) -> EmailM
             "if you have already signed, tell your unit's operator."
         ),
         "",
-        campaign.issuing_authority,
+        issuer,
     ]
     message.set_content("\n".join(body))
     return message
@@ -314,6 +318,7 @@ def send_reminders(
     limit_per_hour: int,
     now: datetime | None = None,
     locale: str | None = None,
+    issuer: str = "",
 ) -> Outcome:
     """Email each person with an address their personal link, within the limits.
 
@@ -339,7 +344,7 @@ def send_reminders(
     errors: dict[int, str] = {}
     if batch:
         with _locale(locale):
-            errors = _deliver(campaign, batch, smtp)
+            errors = _deliver(campaign, batch, smtp, issuer)
     for person in batch:
         session.add(
             Reminder(
@@ -363,7 +368,9 @@ def send_reminders(
     )
 
 
-def _deliver(campaign: Campaign, batch: list[Pending], smtp: SmtpSettings) -> dict[int, str]:
+def _deliver(
+    campaign: Campaign, batch: list[Pending], smtp: SmtpSettings, issuer: str
+) -> dict[int, str]:
     """Send the batch over one connection; the error for each employee id not delivered.
 
     A refused message is that person's error; a lost connection is the error of everyone
@@ -377,7 +384,9 @@ def _deliver(campaign: Campaign, batch: list[Pending], smtp: SmtpSettings) -> di
     try:
         for index, person in enumerate(batch):
             try:
-                connection.send_message(email_message(campaign, person, sender=smtp.sender))
+                connection.send_message(
+                    email_message(campaign, person, sender=smtp.sender, issuer=issuer)
+                )
             except _REFUSED as error:
                 errors[person.employee_id] = _error_text(error)
             except OSError as error:  # the connection is gone (smtplib's errors are OSErrors)

@@ -24,8 +24,9 @@ from pakta.db import get_session
 from pakta.forms.chase import ReminderForm
 from pakta.i18n import _
 from pakta.models import Unit, utcnow
-from pakta.services import audit, exports, pemda, reminders, units
+from pakta.services import audit, exports, reminders, units
 from pakta.timeutil import local_zone
+from pakta.views.letterhead import issuer_name, letterhead
 from pakta.views.rollups import scope_roots, selected_campaign, selected_view, visible_ids
 
 bp = Blueprint("chase", __name__, url_prefix="/admin/rekap")
@@ -154,6 +155,7 @@ def remind(code: str):
             smtp=smtp,
             limit_per_hour=current_app.config["REMINDER_LIMIT_PER_HOUR"],
             locale=current_app.config["DEFAULT_LOCALE"],
+            issuer=issuer_name(campaign),
         )
     except reminders.CampaignNotOpen:
         db.rollback()
@@ -214,7 +216,7 @@ def export(fmt: str):
     elif fmt == "xlsx":
         body = exports.rollup_xlsx(report, tz=local_zone())
     else:
-        issued_by = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config))
+        issued_by = letterhead(campaign)
         body = exports.recap_pdf(report, issued_by)
     audit.record(
         db,

@@ -28,6 +28,7 @@ from pakta.forms.signing import KioskExitForm, KioskSearchForm, KioskStartForm, 
 from pakta.i18n import _
 from pakta.models import Employee, Signature, SignatureMethod, utcnow
 from pakta.services import campaigns, kiosk, signing, units
+from pakta.views.letterhead import issuer_name
 from pakta.views.signing import acknowledged_points, try_to_sign, unavailable
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -126,6 +127,7 @@ def search():
     return render_template(
         "kiosk/search.html",
         campaign=campaign,
+        issuer_name=issuer_name(campaign),
         form=form,
         results=results,
         signed=signed,

@@ -16,6 +16,7 @@ from pakta.db import get_session
 from pakta.i18n import _
 from pakta.models import Employee, Signature, Unit
 from pakta.services import audit, campaigns, link_exports, links, units
+from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("links", __name__, url_prefix="/admin/tautan")
 
@@ -89,7 +90,7 @@ def export(code: str, fmt: str):
             rows,
             base_url,
             campaign_title=campaign.title,
-            issuing_authority=campaign.issuing_authority,
+            issuing_authority=issuer_name(campaign),
             locale=current_app.config["DEFAULT_LOCALE"],
         )
         mimetype = "application/pdf"

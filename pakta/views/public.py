@@ -5,6 +5,7 @@ from flask import Blueprint, make_response, render_template, request
 from pakta.db import get_session
 from pakta.models import utcnow
 from pakta.services import campaigns, rollups
+from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("public", __name__)
 
@@ -12,7 +13,9 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def index():
     campaign = campaigns.current_campaign(get_session())
-    return render_template("public/index.html", campaign=campaign)
+    return render_template(
+        "public/index.html", campaign=campaign, issuer_name=issuer_name(campaign)
+    )
 
 
 @bp.get("/healthz")
@@ -49,6 +52,7 @@ def transparency():
             render_template(
                 "public/transparency.html",
                 campaign=campaign,
+                issuer_name=issuer_name(campaign),
                 opds=opds,
                 overall=rollups.overall(rows),
                 generated_at=utcnow(),

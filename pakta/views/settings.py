@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,6 +17,7 @@ from pakta.db import get_session
 from pakta.forms.settings import PemdaForm
 from pakta.i18n import _
 from pakta.services import audit, pemda
+from pakta.views.letterhead import defaults
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/pengaturan")
 
@@ -26,10 +26,6 @@ bp = Blueprint("settings", __name__, url_prefix="/admin/pengaturan")
 @admin_required
 def require_admin():
     pass
-
-
-def _defaults() -> pemda.Defaults:
-    return pemda.Defaults.from_config(current_app.config)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -68,15 +64,15 @@ def index():
         "settings/index.html",
         form=form,
         stored=stored,
-        profile=pemda.profile(db, _defaults()),
-        defaults=_defaults(),
+        profile=pemda.profile(db, defaults()),
+        defaults=defaults(),
     )
 
 
 @bp.get("/logo.png")
 def logo():
     """The logo documents print now (stored, else the environment's), as cleaned."""
-    found = pemda.profile(get_session(), _defaults()).logo
+    found = pemda.profile(get_session(), defaults()).logo
     if found is None:
         abort(404)
     return Response(found, mimetype="image/png")

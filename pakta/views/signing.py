@@ -16,6 +16,7 @@ from pakta.services.signature_image import (
     clean_signature_png,
     decode_data_url,
 )
+from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("signing", __name__)
 
@@ -112,6 +113,7 @@ def personal(token: str):
         "signing/sign.html",
         form=form,
         campaign=campaign,
+        issuer_name=issuer_name(campaign),
         employee=employee,
         error=error,
         ticked=acknowledged_points(request.form),

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -23,8 +22,9 @@ from pakta.keys import certificate as certificate_keys
 from pakta.keys.certificate import KeyringError
 from pakta.models import utcnow
 from pakta.security import limiter
-from pakta.services import campaigns, pemda
+from pakta.services import campaigns
 from pakta.services.certificates import issuing, pdf_check, revocations, verification
+from pakta.views.letterhead import letterhead
 
 bp = Blueprint("verify", __name__)
 
@@ -54,7 +54,7 @@ def certificate(token: str):
     verdict = verification.verify_token(db, token)
     # A certificate's page names who issued it; any other, who runs this service.
     campaign = verdict.signature.campaign if verdict.signature else None
-    issued_by = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config))
+    issued_by = letterhead(campaign)
     logo_url = None
     if issued_by.logo:
         logo_url = url_for("verify.logo", slug=campaign.slug if campaign else None)
@@ -77,7 +77,7 @@ def logo(slug: str | None):
         campaign = campaigns.get_campaign(db, slug)
         if campaign is None:
             abort(404)
-    found = pemda.letterhead(db, campaign, pemda.Defaults.from_config(current_app.config)).logo
+    found = letterhead(campaign).logo
     if found is None:
         abort(404)
     response = Response(issuing.printed_logo(found), mimetype="image/jpeg")
