@@ -12,7 +12,7 @@ from pakta.i18n import _
 @click.command("worker", help="Issue certificates from the job queue on PAKTA_REDIS_URL.")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 # In this process by default (RQ's SimpleWorker, which still enforces job timeouts): forking
-# a work horse per job cost about a third more CPU per certificate (the fork, and a horse
+# a work horse per job cost some 60% more CPU per certificate (the fork, and a horse
 # that opens its own database connection and fills WeasyPrint's and cffi's caches again
 # only to throw them away), which kept two workers far from twice the rate of one
 # (bench/certificates.py --worker-args=--fork).
