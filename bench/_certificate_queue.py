@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _certificate_site import load_site
-from _common import BENCH_SECRET, ROOT, migrated_app, start_redis, stop_process
+from _common import (
+    BENCH_SECRET,
+    ROOT,
+    migrated_app,
+    start_processes,
+    start_redis,
+    stop_process,
+)
 from _common import temporary_postgresql as temporary_database
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -128,35 +135,23 @@ def _work(url, environment, count, workers, worker_args, directory: Path) -> Bul
     processes: list[subprocess.Popen] = []
     cpu_before = _children_cpu()
     try:
-        with log_path.open("ab") as output:
-            started = time.perf_counter()
-            for _ in range(workers):
-                processes.append(
-                    subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-                        command,
-                        cwd=directory,
-                        env=environment,
-                        stdin=subprocess.DEVNULL,
-                        stdout=output,
-                        stderr=output,
-                        start_new_session=True,
-                    )
-                )
-            stored = 0
-            while stored < count:
-                if time.perf_counter() - started > TIMEOUT_S:
-                    raise RuntimeError(f"only {stored} of {count} certificates after {TIMEOUT_S} s")
-                if all(process.poll() is not None for process in processes):
-                    stored = _stored(counter)
-                    if stored < count:
-                        raise RuntimeError(
-                            f"the workers stopped with {stored} of {count} certificates stored:\n"
-                            + _tail(log_path)
-                        )
-                    break
-                time.sleep(POLL_S)
+        started = time.perf_counter()
+        processes = start_processes(command, workers, environment, log_path, directory)
+        stored = 0
+        while stored < count:
+            if time.perf_counter() - started > TIMEOUT_S:
+                raise RuntimeError(f"only {stored} of {count} certificates after {TIMEOUT_S} s")
+            if all(process.poll() is not None for process in processes):
                 stored = _stored(counter)
-            seconds = time.perf_counter() - started
+                if stored < count:
+                    raise RuntimeError(
+                        f"the workers stopped with {stored} of {count} certificates stored:\n"
+                        + _tail(log_path)
+                    )
+                break
+            time.sleep(POLL_S)
+            stored = _stored(counter)
+        seconds = time.perf_counter() - started
         for process in processes:
             process.wait(60)  # burst workers stop once the queue is empty
         return BulkRun(count, workers, seconds, 0.0, _children_cpu() - cpu_before)

@@ -97,6 +97,26 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(5)
 
 
+def start_processes(
+    command: list[str], count: int, env: dict, log: Path, cwd: Path = ROOT
+) -> list[subprocess.Popen]:
+    """``count`` processes of ``command``, each in a session of its own (so that
+    ``stop_process`` reaches what they fork), their output appended to ``log``."""
+    with log.open("ab") as output:
+        return [
+            subprocess.Popen(  # noqa: S603 - the benches' own commands
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+            for _ in range(count)
+        ]
+
+
 def start_redis(directory: str) -> tuple[subprocess.Popen, str]:
     """A private Redis on a free port of the loopback (nothing saved, files in ``directory``),
     started in a session of its own; returns the process and its URL. Stop it with

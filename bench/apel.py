@@ -96,6 +96,7 @@ from _common import (  # sets sys.path
     ROOT,
     add_postgresql_url,
     free_port,
+    start_processes,
     start_redis,
     stop_process,
     temporary_postgresql,
@@ -331,21 +332,7 @@ def start_rq_workers(count: int, no_fork: bool, env: dict, log: Path) -> list[su
     command = [sys.executable, str(ROOT / "bench" / "apel_wsgi.py"), "worker"]
     if no_fork:
         command.append("--no-fork")
-    workers = []
-    with log.open("ab") as output:
-        for _ in range(count):
-            workers.append(
-                subprocess.Popen(  # noqa: S603
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=output,
-                    start_new_session=True,
-                )
-            )
-    return workers
+    return start_processes(command, count, env, log)
 
 
 def where_rendered(args) -> str:
