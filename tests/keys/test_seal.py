@@ -10,7 +10,9 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
 
 from pakta.keys import seal
 from pakta.pdf import render_pdf
@@ -127,3 +129,21 @@ def test_an_unreadable_pkcs12_or_a_missing_seal_says_what_to_do(tmp_path):
     (tmp_path / "broken.p12").write_bytes(b"not a PKCS#12 file")
     with pytest.raises(seal.KeyringError, match="could not be read"):
         seal.load_signer(str(tmp_path), str(tmp_path / "broken.p12"), "x")
+
+
+def test_pyhanko_can_measure_the_signature_with_a_dry_run_first(any_seal, monkeypatch):
+    # Without room reserved up front, pyHanko signs once with dry_run=True to size /Contents.
+    dry_runs = []
+    sign_raw = seal.KeptKeySigner.async_sign_raw
+
+    async def counting(self, data, digest_algorithm, dry_run=False):
+        dry_runs.append(dry_run)
+        return await sign_raw(self, data, digest_algorithm, dry_run=dry_run)
+
+    monkeypatch.setattr(seal.KeptKeySigner, "async_sign_raw", counting)
+    writer = IncrementalPdfFileWriter(BytesIO(render_pdf("<p>Pakta</p>")))
+    metadata = signers.PdfSignatureMetadata(field_name="PaktaSeal", md_algorithm="sha256")
+    pdf = signers.sign_pdf(writer, metadata, signer=any_seal.signer).getvalue()
+    assert dry_runs == [True, False]
+    status = pdf_check.seal_status(pdf_check.read_pdf(pdf), any_seal.trust_roots)
+    assert status.intact and status.trusted
