@@ -12,10 +12,10 @@ from pakta.i18n import _
 @click.command("worker", help="Issue certificates from the job queue on PAKTA_REDIS_URL.")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 # In this process by default (RQ's SimpleWorker, which still enforces job timeouts): forking
-# a work horse per job cost some 60% more CPU per certificate (the fork, and a horse
-# that opens its own database connection and fills WeasyPrint's and cffi's caches again
-# only to throw them away), which kept two workers far from twice the rate of one
-# (bench/certificates.py --worker-args=--fork).
+# a work horse per job took 1.8 times the CPU per certificate (158 against 86-89 ms for
+# 2,000 in bench/certificates.py --worker-args=--fork): the fork, and a horse that opens its
+# own database connection and fills WeasyPrint's and cffi's caches again only to throw
+# them away.
 @click.option(
     "--fork/--no-fork",
     default=False,
