@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 
+from pakta.asyncutil import call_without_loop
 from pakta.keys import seal
 from pakta.pdf import render_pdf
 from pakta.services.certificates import pdf_check
@@ -143,7 +144,8 @@ def test_pyhanko_can_measure_the_signature_with_a_dry_run_first(any_seal, monkey
     monkeypatch.setattr(seal.KeptKeySigner, "async_sign_raw", counting)
     writer = IncrementalPdfFileWriter(BytesIO(render_pdf("<p>Pakta</p>")))
     metadata = signers.PdfSignatureMetadata(field_name="PaktaSeal", md_algorithm="sha256")
-    pdf = signers.sign_pdf(writer, metadata, signer=any_seal.signer).getvalue()
+    # Run where no event loop is running (the browser tests' driver leaves one in this thread).
+    pdf = call_without_loop(signers.sign_pdf, writer, metadata, signer=any_seal.signer).getvalue()
     assert dry_runs == [True, False]
     status = pdf_check.seal_status(pdf_check.read_pdf(pdf), any_seal.trust_roots)
     assert status.intact and status.trusted
