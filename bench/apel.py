@@ -77,7 +77,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -92,7 +91,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import ROOT, add_postgresql_url, temporary_postgresql  # sets sys.path
+from _common import (  # sets sys.path
+    HOST,
+    ROOT,
+    add_postgresql_url,
+    free_port,
+    start_processes,
+    start_redis,
+    stop_process,
+    temporary_postgresql,
+)
 from PIL import Image
 from sqlalchemy import create_engine, event, func, insert, make_url, select, text
 from sqlalchemy.pool import NullPool
@@ -111,7 +119,6 @@ from pakta.models import (
 )
 from pakta.services import campaigns, demo, links
 
-HOST = "127.0.0.1"
 CHUNK = 5_000
 UNITS = 6  # the Pemda and five OPDs
 USER_AGENT = (
@@ -236,12 +243,6 @@ def analyze(url: str) -> None:
 # -- the server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     process: subprocess.Popen
@@ -326,72 +327,12 @@ def stop_server(server: Server) -> None:
     stop_process(server.process)
 
 
-def stop_process(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL to its process group (it was started in a session of its own)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
-def start_redis(directory: str) -> tuple[subprocess.Popen, str]:
-    """A private Redis on a free port (nothing saved): the job queue of --certificates redis."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            HOST,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            directory,
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1) as probe:
-            probe.sendall(b"PING\r\n")
-            if probe.recv(16).startswith(b"+PONG"):
-                return process, f"redis://{HOST}:{port}/0"
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    stop_process(process)
-    raise RuntimeError("redis-server did not start")
-
-
 def start_rq_workers(count: int, no_fork: bool, env: dict, log: Path) -> list[subprocess.Popen]:
     """``pakta worker [--no-fork]`` for the bench app: ``bench/apel_wsgi.py worker``."""
     command = [sys.executable, str(ROOT / "bench" / "apel_wsgi.py"), "worker"]
     if no_fork:
         command.append("--no-fork")
-    workers = []
-    with log.open("ab") as output:
-        for _ in range(count):
-            workers.append(
-                subprocess.Popen(  # noqa: S603
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=output,
-                    start_new_session=True,
-                )
-            )
-    return workers
+    return start_processes(command, count, env, log)
 
 
 def where_rendered(args) -> str:

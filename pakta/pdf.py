@@ -5,13 +5,12 @@ app's static files by their URL (``/static/css/print.css``, or ``static_url(...)
 fetcher serves exactly those two and refuses everything else, so HTML that carries a
 user-supplied value can never make the server fetch a URL (SSRF) or read a local file.
 
-A template rendered again and again (a certificate) can spare WeasyPrint work in three ways:
-``render_pdf(..., stylesheets=[...])`` parses a static stylesheet once per thread and keeps it;
-``render_pdf(..., user_agent_stylesheet=...)`` puts a small static stylesheet in the place of
-WeasyPrint's HTML5 defaults; and ``render_pdf(..., resources={...})`` hands over images as
-bytes, at ``resource_url(name)``, instead of as ``data:`` URIs that the HTML parser reads
-character by character and the fetcher decodes again (a logo's URI is most of a
-certificate's HTML).
+A template rendered again and again (a certificate) can spare WeasyPrint work in two ways,
+both through its documented API: ``render_pdf(..., stylesheets=[...])`` parses a static
+stylesheet once per thread and hands it to ``write_pdf(stylesheets=...)``; and
+``render_pdf(..., resources={...})`` hands over images as bytes, at ``resource_url(name)``,
+instead of as ``data:`` URIs that the HTML parser reads character by character and the
+fetcher decodes again (a logo's URI is most of a certificate's HTML).
 """
 
 import mimetypes
@@ -167,30 +166,11 @@ def stylesheet(name: str) -> CSS:
     return kept[name][1]
 
 
-class _OwnDefaultsHTML(HTML):
-    """A document whose user-agent stylesheets are the caller's, not WeasyPrint's HTML5 ones.
-
-    WeasyPrint's defaults are some 190 rules matched against every element, and 16 page-margin
-    boxes styled on every page: 4 to 5 ms of a certificate's 40 (bench/certificates.py).
-    WeasyPrint has no public option for this; ``_ua_stylesheets`` is its internal hook (in
-    versions 68 to 70 at least). Should a later version stop calling it, the document gets
-    the HTML5 defaults back: slower, and looking the same, as long as the stylesheets given
-    with a user-agent one set everything they rely on (tests/services/test_certificates.py
-    checks the certificate's).
-    """
-
-    user_agent: tuple[CSS, ...] = ()
-
-    def _ua_stylesheets(self, forms=False):
-        return list(self.user_agent)
-
-
 def render_pdf(
     html: str,
     *,
     base_url: str | None = None,
     stylesheets: Sequence[str] = (),
-    user_agent_stylesheet: str | None = None,
     resources: Resources | None = None,
     pdf_version: str | None = None,
 ) -> bytes:
@@ -198,18 +178,13 @@ def render_pdf(
 
     ``stylesheets`` names static files (see ``stylesheet``) that style the document after
     its own ``<style>`` and ``<link>`` elements, with the cascade's user origin: they
-    override the defaults and yield to the document's own rules. ``user_agent_stylesheet``
-    names a static file to use as those defaults instead of WeasyPrint's HTML5 stylesheet
-    (see ``_OwnDefaultsHTML``). ``resources`` maps names to ``(bytes, media type)``, which the
-    document finds at ``resource_url(name)``. ``pdf_version`` is WeasyPrint's (default 1.7).
+    override WeasyPrint's HTML5 defaults and yield to the document's own rules.
+    ``resources`` maps names to ``(bytes, media type)``, which the document finds at
+    ``resource_url(name)``. ``pdf_version`` is WeasyPrint's (default 1.7).
     """
     base_url = base_url or INTERNAL_BASE_URL
     fetcher = SafeURLFetcher(base_url, resources=resources)
-    if user_agent_stylesheet is None:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    else:
-        document = _OwnDefaultsHTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        document.user_agent = (stylesheet(user_agent_stylesheet),)
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(
         font_config=_font_config(),
         stylesheets=[stylesheet(name) for name in stylesheets],

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -448,3 +449,66 @@ def revoked(session, staffed):
     revocations.revoke(session, signature, reason="signed_in_error", note="", actor="cli:test")
     session.commit()
     return signature
+
+
+@dataclass(frozen=True)
+class CaIssuedSeal:
+    """A seal certificate from a certification authority (as BSrE issues one), in a
+    password-protected PKCS#12 file with the CA's certificate."""
+
+    pkcs12_path: str
+    password: str
+    ca_der: bytes  # the CA's certificate, which relying parties trust
+
+
+@pytest.fixture
+def ca_issued_seal(tmp_path) -> CaIssuedSeal:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    def key_usage(**allowed: bool) -> x509.KeyUsage:
+        usages = ("digital_signature", "content_commitment", "key_encipherment")
+        usages += ("data_encipherment", "key_agreement", "key_cert_sign", "crl_sign")
+        usages += ("encipher_only", "decipher_only")
+        return x509.KeyUsage(**{usage: allowed.get(usage, False) for usage in usages})
+
+    def certificate(subject: str, key, issuer: x509.Name, issuer_key, *, ca: bool):
+        now = dt.datetime.now(dt.UTC)
+        usage = key_usage(key_cert_sign=True, crl_sign=True) if ca else None
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), True)
+            .add_extension(
+                usage or key_usage(digital_signature=True, content_commitment=True), True
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                False,
+            )
+            .sign(issuer_key, hashes.SHA256())
+        )
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Contoh Root CA")])
+    ca = certificate("Contoh Root CA", ca_key, ca_name, ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = certificate("Pemerintah Kota Contoh", key, ca_name, ca_key, ca=False)
+    password = "rahasia-bsre"
+    path = tmp_path / "bsre.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", key, leaf, [ca], serialization.BestAvailableEncryption(password.encode())
+        )
+    )
+    return CaIssuedSeal(str(path), password, ca.public_bytes(serialization.Encoding.DER))

@@ -499,8 +499,9 @@ def test_the_pakta_worker_recovers_lost_jobs_in_rqs_maintenance_when_it_starts(
     assert worker.last_cleaned_at is not None  # RQ's own maintenance ran too
 
 
-def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_horses(
-    site, rq_redis, tmp_path
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "forked"])
+def test_the_pakta_worker_command_issues_queued_certificates_in_process_or_forked(
+    site, rq_redis, tmp_path, mode
 ):
     ids = [site.new_signature(nip())[0] for _ in range(2)]
     app = site.app(REDIS_URL=REDIS_URL)
@@ -512,7 +513,7 @@ def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_hors
         "PAKTA_REDIS_URL": REDIS_URL,
     }
     finished = subprocess.run(
-        [sys.executable, "-c", "from pakta.cli import main; main()", "worker", "--burst"],
+        [sys.executable, "-c", "from pakta.cli import main; main()", "worker", "--burst", *mode],
         cwd=tmp_path,
         env=environment,
         capture_output=True,
@@ -522,6 +523,20 @@ def test_the_pakta_worker_command_issues_queued_certificates_in_forked_work_hors
     assert finished.returncode == 0, finished.stderr
     for signature_id in ids:
         assert site.certificate_of(signature_id) is not None, finished.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "forks"), [([], False), (["--no-fork"], False), (["--fork"], True)]
+)
+def test_pakta_worker_runs_jobs_in_its_own_process_unless_asked_to_fork(
+    site, monkeypatch, arguments, forks
+):
+    calls = []
+    monkeypatch.setattr(jobs, "work", lambda app, **options: calls.append(options))
+    runner = site.app(REDIS_URL=REDIS_URL).test_cli_runner()
+    result = runner.invoke(args=["worker", "--burst", *arguments])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"fork": forks, "burst": True}]
 
 
 def test_warming_up_produces_the_newest_certificate_and_stores_nothing(site):

@@ -168,14 +168,27 @@ def test_a_static_stylesheet_is_parsed_once_per_thread_and_again_when_it_changes
         pdf.stylesheet("../pdf.py")
 
 
-def test_a_user_agent_stylesheet_replaces_weasyprints_defaults():
-    def outlines(document: bytes):
-        return PdfFileReader(BytesIO(document)).root.get("/Outlines")
+def test_named_stylesheets_override_weasyprints_defaults_but_not_the_documents_own_rules(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "print.css").write_text("h1, h2 { bookmark-level: none }")
+    monkeypatch.setattr(pdf, "STATIC_FOLDER", tmp_path)
+    monkeypatch.setattr(pdf._local, "stylesheets", {}, raising=False)
 
-    html = "<h1>Pakta</h1>"
-    # WeasyPrint's defaults make an <h1> a bookmark; the certificate's make nothing of it.
-    assert outlines(pdf.render_pdf(html)) is not None
-    assert outlines(pdf.render_pdf(html, user_agent_stylesheet="css/certificate-ua.css")) is None
+    def bookmarks(html: str, stylesheets=()) -> list[str]:
+        root = PdfFileReader(BytesIO(pdf.render_pdf(html, stylesheets=stylesheets))).root
+        titles, entry = [], root["/Outlines"]["/First"] if "/Outlines" in root else None
+        while entry is not None:
+            titles.append(str(entry["/Title"]))
+            following = entry.get("/Next")  # a reference, or None after the last
+            entry = following.get_object() if following is not None else None
+        return titles
+
+    html = "<style>h2 { bookmark-level: 1 }</style><h1>Pakta</h1><h2>Sertifikat</h2>"
+    # WeasyPrint's HTML5 defaults make every heading a bookmark.
+    assert bookmarks(html) == ["Pakta", "Sertifikat"]
+    assert bookmarks(html, ["css/print.css"]) == ["Sertifikat"]
 
 
 # -- QR codes -------------------------------------------------------------------------------

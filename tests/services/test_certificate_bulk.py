@@ -19,7 +19,7 @@ from pakta.models import (
     SignatureMethod,
     Unit,
 )
-from pakta.services import demo, signing
+from pakta.services import campaigns, demo, signing
 from pakta.services.certificates import bulk, issuing, pdf_check, revocations, tokens
 from pakta.services.identity import make_nip
 from tests.conftest import TEST_SECRET, _postgres_url, make_campaign
@@ -192,6 +192,25 @@ def test_a_certificate_stored_meanwhile_is_kept_and_not_replaced(app, session, t
     bulk._store(session, produced)
     assert stored(session, signatures[1].id).pdf == first.pdf
     assert bulk._produce(session, signatures[1].id, issuer, signer) is None
+
+
+def test_producing_in_a_fresh_session_reads_what_the_certificate_prints_in_one_query(
+    app, session, three, statements
+):
+    signatures, _ = three
+    campaigns.set_logo(signatures[1].campaign, demo.signature_png(0))  # any PNG will do
+    session.commit()
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
+    signer = certificate_keys.signer(session, app.instance_path, None)
+    session.expunge_all()  # as a worker's job starts: nothing loaded yet
+    statements.clear()
+    certificate = bulk._produce(session, signatures[1].id, issuer, signer)
+    assert certificate is not None and certificate.pdf.startswith(b"%PDF")
+    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    # The signature with its campaign (and logo), employee, unit and pact; then whether it
+    # has a certificate already.
+    assert len(reads) == 2, reads
+    assert "FROM signature" in reads[0] and ".logo" in reads[0]
 
 
 def test_zip_names_never_leave_their_folder():

@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import io
 from urllib.parse import urlsplit
@@ -5,6 +6,7 @@ from urllib.parse import urlsplit
 import pypdfium2
 import pytest
 import zxingcpp
+from asn1crypto.x509 import Certificate
 from PIL import Image, ImageChops, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -197,15 +199,22 @@ def test_the_certificate_prints_every_element_of_the_signature(session, signed, 
     assert logo["/Height"] == issuing.LOGO_HEIGHT  # scaled once, not 720 pixels each time
 
 
-def test_the_certificate_looks_the_same_with_weasyprints_html5_defaults(
-    session, signed, issuer, monkeypatch
-):
+def test_the_certificate_is_one_a4_page_laid_out_within_its_margins(session, signed, issuer):
     campaigns.set_logo(signed.campaign, a_logo())
-    token = "t" * 120
-    own = page_image(issuing.render(signed, token, issuer))
-    monkeypatch.setattr(issuing, "USER_AGENT_STYLESHEET", None)
-    html5 = page_image(issuing.render(signed, token, issuer))
-    assert ImageChops.difference(own, html5).getbbox() is None
+    pdf = issuing.render(signed, "t" * 120, issuer)
+    document = pypdfium2.PdfDocument(pdf)
+    assert len(document) == 1
+    width, height = document[0].get_size()
+    assert (round(width * 25.4 / 72), round(height * 25.4 / 72)) == (210, 297)
+    page = page_image(pdf)
+    ink = ImageChops.invert(page.convert("L")).point(lambda v: 255 if v > 24 else 0).getbbox()
+    mm = page.width / 210  # pixels
+    left, top, right, bottom = (round(v / mm) for v in ink)
+    # certificate.css: @page margins 16 mm 18 mm 14 mm; the rules of the head and the bottom
+    # run across the whole width; the logo starts the first line (its shield half a
+    # millimetre below the top of the picture).
+    assert (left, right) == (18, 210 - 18) and 16 <= top <= 17
+    assert 297 - 14 - 60 < bottom <= 297 - 14  # the text ends in the lower part of the page
 
 
 def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch):
@@ -222,11 +231,27 @@ def test_issuing_stores_what_produce_makes(session, signed, issuer, monkeypatch)
     assert certificate.id is not None
 
 
-def test_warming_up_without_a_signature_assembles_the_seal_for_the_certificates_to_come(
+def test_warming_up_without_a_signature_loads_the_seal_for_the_certificates_to_come(
     signing_key, issuer
 ):
     issuing._seal_signer.cache_clear()  # a process that has sealed nothing yet
-    signer = issuing.seal_signer(issuer)
-    assert not signer._templates
     issuing.warm_up(issuer)
-    assert signer._templates
+    assert issuing._seal_signer.cache_info().currsize == 1
+    warm = issuing._seal_signer.cache_info().hits
+    issuing.seal_signer(issuer)
+    assert issuing._seal_signer.cache_info().hits == warm + 1
+
+
+def test_a_certificate_sealed_with_a_ca_issued_pkcs12_is_trusted_through_its_ca(
+    session, signed, issuer, ca_issued_seal
+):
+    with_bsre = dataclasses.replace(
+        issuer, seal_pkcs12=ca_issued_seal.pkcs12_path, seal_pkcs12_password=ca_issued_seal.password
+    )
+    pdf = issuing.produce(session, signed, with_bsre).pdf
+    reader = pdf_check.read_pdf(pdf)
+    as_configured = pdf_check.seal_status(reader, issuing.seal_trust_roots(with_bsre))
+    assert as_configured.intact and as_configured.trusted
+    through_ca = pdf_check.seal_status(reader, [Certificate.load(ca_issued_seal.ca_der)])
+    assert through_ca.intact and through_ca.trusted and through_ca.whole_file
+    assert "Pemerintah Kota Contoh" in through_ca.signer

@@ -36,12 +36,12 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from pakta import config as settings
 from pakta.db import begin_write, database
 from pakta.keys import certificate as certificate_keys
-from pakta.models import IssuedCertificate, Signature, Unit
+from pakta.models import Campaign, IssuedCertificate, Signature, Unit
 from pakta.services.certificates import issuing
 
 __all__ = ["Entry", "entries", "export_zip", "issue_missing", "worker_config"]
@@ -99,11 +99,21 @@ def entries(session: Session, campaign_id: int, unit_ids: set[int] | None) -> li
 # -- issuing ------------------------------------------------------------------------------
 
 
+# What a certificate prints, in the query that reads the signature instead of in one lazy
+# load each (in a worker every job reads its signature afresh).
+CERTIFICATE_ROWS = (
+    joinedload(Signature.campaign).undefer(Campaign.logo),
+    joinedload(Signature.employee),
+    joinedload(Signature.unit),
+    joinedload(Signature.pact_text),
+)
+
+
 def _produce(
     session: Session, signature_id: int, issuer: issuing.Issuer, signer
 ) -> IssuedCertificate | None:
     """The certificate ``issuing.issue`` would store, not stored; None if one exists."""
-    signature = session.get(Signature, signature_id)
+    signature = session.get(Signature, signature_id, options=CERTIFICATE_ROWS)
     if signature is None:
         raise LookupError(f"there is no signature {signature_id}")
     if issuing.issued(session, signature) is not None:

@@ -32,7 +32,6 @@ from pakta.services.certificates import tokens
 
 SEAL_REASON = "Sertifikat Pakta Integritas Netralitas ASN"
 STYLESHEET = "css/certificate.css"
-USER_AGENT_STYLESHEET = "css/certificate-ua.css"
 # Written as PDF 1.4, without object streams: WeasyPrint compresses those at zlib level 9 and
 # pyHanko decompresses them again to add the seal, whose update declares the file PDF 1.7
 # (with the ETSI extension of PAdES) all the same. About 1.5 ms a certificate, 4% larger.
@@ -149,7 +148,6 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
         html,
         base_url=issuer.base_url,
         stylesheets=[STYLESHEET],
-        user_agent_stylesheet=USER_AGENT_STYLESHEET,
         resources=images,
         pdf_version=PDF_VERSION,
     )
@@ -157,12 +155,11 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
 
 def warm_up(issuer: Issuer) -> None:
     """Load what every certificate needs before any signature exists to render: the renderer
-    with the certificate's stylesheets and fonts, and the seal's assembled CMS."""
+    with the certificate's stylesheets and fonts, and the seal's parsed key."""
     pdf = render_pdf(
         "<p>Pakta</p>",
         base_url=issuer.base_url,
         stylesheets=[STYLESHEET],
-        user_agent_stylesheet=USER_AGENT_STYLESHEET,
         pdf_version=PDF_VERSION,
     )
     seal.seal_pdf(pdf, seal_signer(issuer), reason=SEAL_REASON, location="")

@@ -80,7 +80,7 @@ def warm_up(app: Flask, make_session: SessionFactory | None = None) -> bool:
 
     ``pakta worker`` forks a fresh process for every job; a fork inherits what its parent
     has loaded, so a parent warmed this way hands each job the imported renderer, the
-    fonts, the parsed stylesheets, the scaled logo and the seal's assembled CMS instead
+    fonts, the parsed stylesheets, the scaled logo and the seal's parsed key instead
     of making it build them again (about 275 ms of each job, against 50-65 ms warm).
     Before the first signature, it loads the renderer and the seal without one. Returns
     False when warming up failed (missing keys, say): it is logged, and the jobs will fail
