@@ -144,9 +144,11 @@ def letterhead(session: Session, campaign: Campaign | None, defaults: Defaults) 
     The campaign's own authority and logo first, each on its own; then the Pemda's; a name
     the reader understands ("Pemerintah Daerah") when nothing at all is set.
     """
-    pemda = profile(session, defaults)
     own_name = campaign.issuing_authority.strip() if campaign is not None else ""
     own_logo = campaign.logo if campaign is not None else None
+    if own_name and own_logo:  # the campaign says it all: no need to read the settings
+        return Letterhead(name=own_name, logo=own_logo)
+    pemda = profile(session, defaults)
     return Letterhead(
         name=own_name or pemda.name or str(_l("Regional Government")),
         logo=own_logo or pemda.logo,
