@@ -1,11 +1,15 @@
 """The unit tree: sub-trees and who may see what."""
 
 from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pakta.models import Unit, User
+
+Key = TypeVar("Key", bound=Hashable)
 
 
 def children_by_parent(session: Session) -> dict[int | None, list[int]]:
@@ -38,3 +42,36 @@ def visible_unit_ids(session: Session, user: User) -> set[int] | None:
 
 def get_unit(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code))
+
+
+def stray_top_units(parent_of: Mapping[Key, Key | None]) -> list[Key]:
+    """The top-level units other than the root, which is the one with the most units under it.
+
+    A Pemda's tree has one top, the Pemda itself; another unit without a parent is left out
+    of every rollup of the Pemda, usually because its parent was never given.
+    """
+    children: dict[Key, list[Key]] = defaultdict(list)
+    for key, parent in parent_of.items():
+        if parent is not None:
+            children[parent].append(key)
+    tops = [key for key, parent in parent_of.items() if parent is None]
+
+    def size(top: Key) -> int:
+        found, stack = set(), [top]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(children.get(current, ()))
+        return len(found)
+
+    sizes = {top: size(top) for top in tops}
+    root = max(tops, key=lambda top: sizes[top], default=None)
+    return [top for top in tops if top != root]
+
+
+def stray_top_unit_codes(session: Session) -> list[str]:
+    """``stray_top_units`` of the stored tree, as unit codes in code order."""
+    rows = session.execute(select(Unit.id, Unit.parent_id, Unit.code)).all()
+    codes = {unit_id: code for unit_id, _, code in rows}
+    return sorted(codes[key] for key in stray_top_units({row[0]: row[1] for row in rows}))
