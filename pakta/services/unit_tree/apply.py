@@ -2,7 +2,7 @@
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pakta.models import Unit, utcnow
@@ -47,14 +47,27 @@ def apply_unit_tree(session: Session, plan: UnitTreePlan) -> UnitTreeResult:
         )
         session.add(unit)
         units[new.code.upper()] = unit
-    for update in plan.updates:
-        unit = units[update.code.upper()]
-        for field, (_, new_value) in update.changes.items():
+    moves = []
+    for change in plan.updates:
+        unit = units[change.code.upper()]
+        for field, (_, new_value) in change.changes.items():
             if field == "parent":
-                unit.parent = unit_of(new_value)
+                moves.append((unit, new_value))
             else:
                 setattr(unit, field, new_value)  # name, eselon, kind: Unit's own attributes
     session.flush()
+    if moves:
+        # Moves can swap units (A under B becomes B under A), an order the unit of work
+        # cannot sort through the parent relationship; one bulk UPDATE by id sets them all.
+        session.execute(
+            update(Unit),
+            [
+                {"id": unit.id, "parent_id": getattr(unit_of(new), "id", None)}
+                for unit, new in moves
+            ],
+        )
+        for unit in units.values():
+            session.expire(unit, ["parent_id", "parent", "children"])
     return UnitTreeResult(
         created=len(plan.creates),
         updated=len(plan.updates),

@@ -88,3 +88,17 @@ def test_a_plan_with_problems_is_not_applied_at_all(session, units):
     with pytest.raises(ValueError):
         apply_unit_tree(session, plan)
     assert session.scalar(select(Unit).where(Unit.code == "SETDA")) is None
+
+
+def test_two_units_that_swap_places_are_both_moved(session, units):
+    # DINKES-P2P was under DINKES; now DINKES goes under DINKES-P2P.
+    import_tree(
+        session,
+        [
+            {"kode": "DINKES", "nama": "Dinas Kesehatan", "kode_induk": "DINKES-P2P"},
+            {"kode": "DINKES-P2P", "nama": "Bidang P2P", "kode_induk": "PEMDA"},
+        ],
+    )
+    assert units["DINKES"].parent is units["DINKES-P2P"]
+    assert units["DINKES-P2P"].parent is units["PEMDA"]
+    assert units["DINKES"] in units["DINKES-P2P"].children
