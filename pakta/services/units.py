@@ -68,10 +68,3 @@ def stray_top_units(parent_of: Mapping[Key, Key | None]) -> list[Key]:
     sizes = {top: size(top) for top in tops}
     root = max(tops, key=lambda top: sizes[top], default=None)
     return [top for top in tops if top != root]
-
-
-def stray_top_unit_codes(session: Session) -> list[str]:
-    """``stray_top_units`` of the stored tree, as unit codes in code order."""
-    rows = session.execute(select(Unit.id, Unit.parent_id, Unit.code)).all()
-    codes = {unit_id: code for unit_id, _, code in rows}
-    return sorted(codes[key] for key in stray_top_units({row[0]: row[1] for row in rows}))
