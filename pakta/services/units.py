@@ -21,13 +21,17 @@ def children_by_parent(session: Session) -> dict[int | None, list[int]]:
 
 def subtree_ids(session: Session, unit_id: int) -> set[int]:
     """The unit and every unit below it (a Pemda has hundreds of units, not millions)."""
-    tree = children_by_parent(session)
-    found, stack = set(), [unit_id]
+    return _below(children_by_parent(session), unit_id)
+
+
+def _below(children: Mapping[Key, list[Key]], top: Key) -> set[Key]:
+    """``top`` and every unit under it in ``children``."""
+    found, stack = set(), [top]
     while stack:
         current = stack.pop()
         if current not in found:
             found.add(current)
-            stack.extend(tree.get(current, ()))
+            stack.extend(children.get(current, ()))
     return found
 
 
@@ -55,16 +59,6 @@ def stray_top_units(parent_of: Mapping[Key, Key | None]) -> list[Key]:
         if parent is not None:
             children[parent].append(key)
     tops = [key for key, parent in parent_of.items() if parent is None]
-
-    def size(top: Key) -> int:
-        found, stack = set(), [top]
-        while stack:
-            current = stack.pop()
-            if current not in found:
-                found.add(current)
-                stack.extend(children.get(current, ()))
-        return len(found)
-
-    sizes = {top: size(top) for top in tops}
+    sizes = {top: len(_below(children, top)) for top in tops}
     root = max(tops, key=lambda top: sizes[top], default=None)
     return [top for top in tops if top != root]

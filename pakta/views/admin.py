@@ -21,7 +21,7 @@ from pakta.i18n import _
 from pakta.models import AuditEvent, Campaign, Employee, Signature, Unit, utcnow
 from pakta.services import audit, campaigns, roster, units
 from pakta.timeutil import local_zone, to_local
-from pakta.views.uploads import check_may_import, pending_upload, spend, store_upload
+from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -200,14 +200,8 @@ def roster_upload():
     check_may_import()
     form = RosterUploadForm()
     if form.validate_on_submit():
-        upload = form.roster.data
-        content = upload.read()
-        try:
-            roster.read_table(content, upload.filename or "roster")
-        except roster.RosterFileError as error:
-            form.roster.errors.append(str(error))
-        else:
-            pending = store_upload(content, upload.filename or "roster", "roster")
+        pending = accept_upload(form.roster, roster.read_table, "roster")
+        if pending is not None:
             return redirect(url_for("admin.roster_preview", token=pending.token))
     return render_template("admin/roster_upload.html", form=form)
 

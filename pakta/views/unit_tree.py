@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 from pakta.db import get_session
 from pakta.forms.admin import UnitTreeConfirmForm, UnitTreeUploadForm
 from pakta.i18n import _
-from pakta.services import roster, unit_tree, units
+from pakta.services import unit_tree, units
 from pakta.views.admin import record
-from pakta.views.uploads import check_may_import, pending_upload, spend, store_upload
+from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
 
 bp = Blueprint("unit_tree", __name__, url_prefix="/admin/unit")
 
@@ -21,14 +21,8 @@ def upload():
     check_may_import()
     form = UnitTreeUploadForm()
     if form.validate_on_submit():
-        file = form.tree.data
-        content = file.read()
-        try:
-            unit_tree.read_unit_table(content, file.filename or "units")
-        except roster.RosterFileError as error:
-            form.tree.errors.append(str(error))
-        else:
-            pending = store_upload(content, file.filename or "units", KIND)
+        pending = accept_upload(form.tree, unit_tree.read_unit_table, KIND)
+        if pending is not None:
             return redirect(url_for("unit_tree.preview", token=pending.token))
     return render_template("unit_tree/upload.html", form=form)
 

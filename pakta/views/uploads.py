@@ -1,6 +1,7 @@
 """Uploads that wait between a preview and its confirmation: rosters and unit trees."""
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import abort
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from pakta.db import get_session
 from pakta.models import RosterUpload, utcnow
+from pakta.services.roster import RosterFileError
 
 UPLOAD_LIFETIME = timedelta(hours=2)
 
@@ -17,6 +19,19 @@ def check_may_import() -> None:
     """Admins import for the whole Pemda, operators for their own unit and those below it."""
     if not current_user.is_admin and current_user.unit_id is None:
         abort(403)
+
+
+def accept_upload(field, read: Callable[[bytes, str], object], kind: str) -> RosterUpload | None:
+    """Keeps the file of the form's ``field`` for its preview when ``read`` can read it;
+    otherwise puts why not on the field and returns None."""
+    content = field.data.read()
+    filename = field.data.filename or kind
+    try:
+        read(content, filename)
+    except RosterFileError as error:
+        field.errors.append(str(error))
+        return None
+    return store_upload(content, filename, kind)
 
 
 def store_upload(content: bytes, filename: str, kind: str) -> RosterUpload:

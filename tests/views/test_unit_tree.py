@@ -1,11 +1,11 @@
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, RosterUpload, Unit
 from tests.conftest import PASSWORD
+from tests.views.test_auth import csrf_client  # noqa: F401  (a client that checks CSRF)
 
 TREE = (
     "id;nama_unor;diatasan_id;eselon_id\n"
@@ -114,20 +114,11 @@ def test_an_operator_imports_within_their_sub_tree_and_rows_elsewhere_block_the_
     assert unit(session, "PKM-1").parent.code == "DINKES-P2P"
 
 
-@pytest.fixture
-def csrf_client(app, connection):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield app.test_client()
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_confirming_without_the_csrf_token_is_refused(csrf_client, admin_user, units, session):
+def test_confirming_without_the_csrf_token_is_refused(csrf_client, admin_user, units, session):  # noqa: F811
     client = csrf_client
     token = csrf_token(client.get("/masuk").text)
     client.post(

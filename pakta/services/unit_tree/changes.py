@@ -8,12 +8,22 @@ from pakta.services.roster.changes import RowProblem
 
 @dataclass
 class UnitCreate:
+    """A unit as a good row states it; the plan's ``creates`` are the rows of new units."""
+
     row: int
     code: str
     name: str
     parent_code: str | None
     eselon: str | None
     kind: str | None
+
+    @property
+    def key(self) -> str:
+        return self.code.upper()
+
+    @property
+    def parent_key(self) -> str | None:
+        return self.parent_code.upper() if self.parent_code is not None else None
 
 
 @dataclass

@@ -10,7 +10,7 @@ Rules worth knowing when reading a plan:
   moved units must end up under a unit of it.
 """
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,24 +28,6 @@ from pakta.services.units import stray_top_units
 _LIMITS = {"eselon": 16, "jenis": 64}
 
 
-@dataclass
-class _Row:
-    row: int
-    code: str
-    name: str
-    parent_code: str | None
-    eselon: str | None
-    kind: str | None
-
-    @property
-    def key(self) -> str:
-        return self.code.upper()
-
-    @property
-    def parent_key(self) -> str | None:
-        return self.parent_code.upper() if self.parent_code is not None else None
-
-
 def plan_unit_tree(
     session: Session, table: RosterTable, *, within: set[int] | None = None
 ) -> UnitTreePlan:
@@ -55,7 +37,7 @@ def plan_unit_tree(
     plan = UnitTreePlan(row_count=len(table.rows))
     problems: list[RowProblem] = []
 
-    rows: list[_Row] = []
+    rows: list[UnitCreate] = []
     first_row_of: dict[str, int] = {}
     for record in table.rows:
         row, row_problems = _clean(record)
@@ -94,7 +76,7 @@ def plan_unit_tree(
     return plan
 
 
-def _clean(record: RosterRecord) -> tuple[_Row | None, list[RowProblem]]:
+def _clean(record: RosterRecord) -> tuple[UnitCreate | None, list[RowProblem]]:
     values = record.values
     problems: list[RowProblem] = []
 
@@ -133,12 +115,12 @@ def _clean(record: RosterRecord) -> tuple[_Row | None, list[RowProblem]]:
             )
     if code is None or any(p.column == "kode" for p in problems):
         return None, problems
-    row = _Row(record.row, code, name or "", parent_code, extra["eselon"], extra["jenis"])
+    row = UnitCreate(record.row, code, name or "", parent_code, extra["eselon"], extra["jenis"])
     return row, problems
 
 
 def _parent_problem(
-    row: _Row,
+    row: UnitCreate,
     units: dict[str, Unit],
     in_file: dict[str, int],
     parent_of: dict[str, str | None],
@@ -170,7 +152,7 @@ def _parent_problem(
 
 
 def _scope_problem(
-    row: _Row,
+    row: UnitCreate,
     units: dict[str, Unit],
     key_of: dict[int, str],
     parent_of: dict[str, str | None],
@@ -217,7 +199,7 @@ def _inside(
     return False
 
 
-def _code(key: str, units: dict[str, Unit], rows: list[_Row]) -> str:
+def _code(key: str, units: dict[str, Unit], rows: list[UnitCreate]) -> str:
     unit = units.get(key)
     if unit is not None:
         return unit.code
@@ -225,7 +207,7 @@ def _code(key: str, units: dict[str, Unit], rows: list[_Row]) -> str:
 
 
 def _changes(
-    rows: list[_Row],
+    rows: list[UnitCreate],
     units: dict[str, Unit],
     key_of: dict[int, str],
 ) -> tuple[list[UnitCreate], list[UnitUpdate], int]:
@@ -233,7 +215,7 @@ def _changes(
     creates: list[UnitCreate] = []
     placed: set[str] = set()
 
-    def place(row: _Row) -> None:
+    def place(row: UnitCreate) -> None:
         # Parents first, whatever the file's order (the tree has no cycle by now).
         if row.key in placed:
             return
@@ -241,16 +223,9 @@ def _changes(
         parent = new_rows.get(row.parent_key or "")
         if parent is not None:
             place(parent)
-        creates.append(
-            UnitCreate(
-                row.row,
-                row.code,
-                row.name,
-                _code(row.parent_key, units, rows) if row.parent_key else None,
-                row.eselon,
-                row.kind,
-            )
-        )
+        # The parent as its own row or Pakta writes its code, whatever case this row used.
+        parent_code = _code(row.parent_key, units, rows) if row.parent_key else None
+        creates.append(replace(row, parent_code=parent_code))
 
     for row in new_rows.values():
         place(row)
