@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         signing,
         tokens,
+        unit_tree,
         verify,
     )
 
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tokens.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(apel.bp)
+    app.register_blueprint(unit_tree.bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         rollups,
         roster,
         tokens,
+        units,
         users,
         verify,
         worker,
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users.users_group)
     app.cli.add_command(campaigns.campaign_group)
     app.cli.add_command(roster.roster_group)
+    app.cli.add_command(units.units_group)
     app.cli.add_command(links.links_group)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(keys.keys_group)

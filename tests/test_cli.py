@@ -65,9 +65,9 @@ def test_campaign_create_refuses_a_time_it_cannot_read(runner, session):
 
 
 ROSTER = (
-    "nip,nama,unit_kode,unit_induk,jenis\n"
-    "198609262015051001,Budi Santoso,DINKES-BARU,PEMDA,PNS\n"
-    "THL0001,Asep,DINKES-BARU,,NON_ASN\n"
+    "nip,nama,unit_kode,unit_nama,unit_induk,jenis\n"
+    "198609262015051001,Budi Santoso,DINKES-BARU,Dinkes Baru,PEMDA,PNS\n"
+    "THL0001,Asep,DINKES-BARU,Dinkes Baru,PEMDA,NON_ASN\n"
 )
 
 
@@ -99,7 +99,7 @@ def test_roster_import_refuses_a_file_with_bad_rows_unless_asked_to_skip(
     from pakta.models import Employee
 
     path = tmp_path / "roster.csv"
-    path.write_text(ROSTER + "198609262015051009,,DINKES,,PNS\n")
+    path.write_text(ROSTER + "198609262015051009,,DINKES,,,PNS\n")
     refused = runner.invoke(args=["roster", "import", str(path)])
     assert refused.exit_code == 1
     assert "4" in refused.output

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from pakta.commands import cli_actor, fail
+from pakta.commands import audit_import, echo_problems, fail, warn_stray_units
 from pakta.db import get_session
 from pakta.i18n import _
 
@@ -22,7 +22,7 @@ def roster_group() -> None:
 @click.option("--deactivate-missing", is_flag=True, help="Deactivate employees not in the file.")
 def roster_import(file: Path, dry_run: bool, skip_bad_rows: bool, deactivate_missing: bool):
     """Import a CSV or XLSX roster, upserting employees by identity number."""
-    from pakta.services import audit, roster
+    from pakta.services import roster
 
     session = get_session()
     try:
@@ -30,11 +30,9 @@ def roster_import(file: Path, dry_run: bool, skip_bad_rows: bool, deactivate_mis
     except roster.RosterFileError as error:
         fail(str(error))
     plan = roster.plan_import(session, table, deactivate_missing=deactivate_missing)
-    for problem in plan.problems:
-        click.echo(
-            _("row {row}: {message}").format(row=problem.row, message=problem.message), err=True
-        )
+    echo_problems(plan.problems)
     click.echo(plan.summary())
+    warn_stray_units(plan.stray_units)
     if plan.problems and not skip_bad_rows:
         fail(
             _("{n} bad rows: nothing imported (--skip-bad-rows imports the rest)").format(
@@ -45,13 +43,6 @@ def roster_import(file: Path, dry_run: bool, skip_bad_rows: bool, deactivate_mis
         click.echo(_("Dry run: nothing changed."))
         return
     result = roster.apply_import(session, plan)
-    audit.record(
-        session,
-        actor=cli_actor(),
-        action="roster.import",
-        target_type="roster",
-        target_id=file.name,
-        **result.as_details(),
-    )
+    audit_import(session, "roster.import", "roster", file.name, result.as_details())
     session.commit()
     click.echo(_("Roster imported."))

@@ -17,6 +17,21 @@ class RosterUploadForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
+class UnitTreeUploadForm(FlaskForm):
+    tree = FileField(
+        _l("Unit tree file (CSV or XLSX)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx", "txt"], _l("Only CSV or XLSX files.")),
+        ],
+    )
+    submit = SubmitField(_l("Check the file"))
+
+
+class UnitTreeConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Import the unit tree"))
+
+
 class RosterConfirmForm(FlaskForm):
     skip_bad_rows = BooleanField(_l("Import the good rows and skip the bad ones"))
     deactivate_missing = BooleanField(_l("Deactivate employees who are not in this file"))

@@ -7,7 +7,7 @@ from pakta.models.base import Base, UTCDateTime, utcnow
 
 
 class RosterUpload(Base):
-    """An uploaded roster file waiting between preview and confirmation.
+    """An uploaded roster or unit-tree file waiting between preview and confirmation.
 
     Kept in the database rather than on one node's disk, so that the confirming
     request may land on any app process.
@@ -17,6 +17,9 @@ class RosterUpload(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(43), unique=True)
+    # "roster" or "units": a token is only ever previewed and applied as the kind it was
+    # uploaded as.
+    kind: Mapped[str] = mapped_column(String(16), default="roster", server_default="roster")
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)

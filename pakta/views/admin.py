@@ -1,6 +1,5 @@
 """Admin pages: overview, campaigns, roster import, audit trail."""
 
-import secrets
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -19,13 +18,12 @@ from pakta.forms.admin import (
     paragraphs,
 )
 from pakta.i18n import _
-from pakta.models import AuditEvent, Campaign, Employee, RosterUpload, Signature, Unit, utcnow
+from pakta.models import AuditEvent, Campaign, Employee, Signature, Unit, utcnow
 from pakta.services import audit, campaigns, roster, units
 from pakta.timeutil import local_zone, to_local
+from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-UPLOAD_LIFETIME = timedelta(hours=2)
 
 
 def record(action: str, target_type: str, target_id: object, **details) -> None:
@@ -199,53 +197,21 @@ def campaign_edit(slug: str):
 @bp.route("/roster", methods=["GET", "POST"])
 @login_required
 def roster_upload():
-    # Admins import for the whole Pemda, operators for their own unit and those below it.
-    _check_may_import()
+    check_may_import()
     form = RosterUploadForm()
     if form.validate_on_submit():
-        upload = form.roster.data
-        content = upload.read()
-        try:
-            roster.read_table(content, upload.filename or "roster")
-        except roster.RosterFileError as error:
-            form.roster.errors.append(str(error))
-        else:
-            db = get_session()
-            pending = RosterUpload(
-                token=secrets.token_urlsafe(32),
-                uploaded_by_id=current_user.id,
-                filename=(upload.filename or "roster")[:255],
-                content=content,
-            )
-            db.add(pending)
-            db.commit()
+        pending = accept_upload(form.roster, roster.read_table, "roster")
+        if pending is not None:
             return redirect(url_for("admin.roster_preview", token=pending.token))
     return render_template("admin/roster_upload.html", form=form)
-
-
-def _check_may_import() -> None:
-    if not current_user.is_admin and current_user.unit_id is None:
-        abort(403)
-
-
-def _pending_upload(token: str) -> RosterUpload:
-    upload = get_session().scalar(select(RosterUpload).where(RosterUpload.token == token))
-    if (
-        upload is None
-        or upload.uploaded_by_id != current_user.id
-        or upload.applied_at is not None
-        or upload.created_at < utcnow() - UPLOAD_LIFETIME
-    ):
-        abort(404)
-    return upload
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])
 @login_required
 def roster_preview(token: str):
-    _check_may_import()
+    check_may_import()
     db = get_session()
-    upload = _pending_upload(token)
+    upload = pending_upload(token, "roster")
     within = units.visible_unit_ids(db, current_user)
     form = RosterConfirmForm()
     deactivate = (
@@ -260,8 +226,7 @@ def roster_preview(token: str):
             flash(_("Nothing was imported: fix the bad rows, or choose to skip them."), "error")
         else:
             result = roster.apply_import(db, plan)
-            upload.applied_at = utcnow()
-            upload.content = b""  # the roster lives in the tables now; keep no second copy
+            spend(upload)
             record("roster.import", "roster", upload.filename, **result.as_details())
             db.commit()
             flash(_("Roster imported."), "success")

@@ -87,7 +87,14 @@ def dashboard():
         lagging=rollups.below_threshold(rows, campaign.alert_threshold),
         settings=form,
         types=rollups.EMPLOYMENT_TYPES,
+        stray=_stray_codes(rows) if current_user.is_admin else [],
     )
+
+
+def _stray_codes(rows: list[rollups.UnitRollup]) -> list[str]:
+    """The whole tree's top-level units other than the root, from the rows already read."""
+    codes = {row.unit_id: row.code for row in rows}
+    return sorted(codes[i] for i in units.stray_top_units({r.unit_id: r.parent_id for r in rows}))
 
 
 @bp.get("/unit/<code>")

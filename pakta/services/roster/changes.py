@@ -83,6 +83,8 @@ class ImportPlan:
     unit_reparents: list[UnitReparent] = field(default_factory=list)
     deactivations: list[EmployeeDeactivation] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    # Codes of the top-level units other than the root once the plan is applied.
+    stray_units: list[str] = field(default_factory=list)
     row_count: int = 0
 
     @property

@@ -11,7 +11,7 @@ import itertools
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -41,6 +41,7 @@ _HEADER_SEPARATORS = re.compile(r"[\s_\-./]+")
 _SHOWN_LIMIT = 40
 _MARKUP = re.compile(r"\s*<(?:!doctype|html|table|\?xml)", re.IGNORECASE)
 
+# Header aliases of the roster: canonical column -> normalised headers that mean it.
 _HEADER_ALIASES = {
     "nip": ("nip", "nip ni pppk", "ni pppk", "no induk", "nomor induk"),
     "nama": ("nama", "nama lengkap", "nama pegawai"),
@@ -53,17 +54,53 @@ _HEADER_ALIASES = {
     "telepon": ("telepon", "no hp", "hp", "whatsapp", "no wa", "no telepon", "nomor hp"),
     "kode_verifikasi": ("kode verifikasi", "pin"),
 }
-_ALIASES = {alias: column for column, aliases in _HEADER_ALIASES.items() for alias in aliases}
-# "ID" means the identity number only when no other column does; "Unit Kerja" is the unit code
-# unless another column gives the code, and then it is the unit's name.
-_ID_ALIAS = "id"
-_UNIT_KERJA = "unit kerja"
 
 Cell = str | int | float | None
 
 
 class RosterFileError(ValueError):
     """The file as a whole cannot be read as a roster; str() is user-facing."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one kind of file (a roster, a unit tree) calls its columns.
+
+    ``fallbacks`` are headers that mean a column only while no other header has given it,
+    in the order they are tried: (header, column, column instead when taken, or None to
+    ignore the header).
+    """
+
+    aliases: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    # (missing columns, headers found) -> the user-facing message
+    missing: Callable[[str, str], str]
+    fallbacks: tuple[tuple[str, str, str | None], ...] = ()
+
+    def column_of(self, key: str) -> str | None:
+        for column, aliases in self.aliases.items():
+            if key in aliases:
+                return column
+        return None
+
+
+def _roster_missing(missing: str, found: str) -> str:
+    return str(
+        _l(
+            "The header row lacks the required columns {missing}. A roster needs the "
+            "columns nip (or id), nama and unit_kode; found: {found}."
+        )
+    ).format(missing=missing, found=found)
+
+
+# "ID" means the identity number only when no other column does; "Unit Kerja" is the unit code
+# unless another column gives the code, and then it is the unit's name.
+ROSTER_LAYOUT = Layout(
+    aliases=_HEADER_ALIASES,
+    required=REQUIRED_COLUMNS,
+    missing=_roster_missing,
+    fallbacks=(("id", "nip", None), ("unit kerja", "unit_kode", "unit_nama")),
+)
 
 
 @dataclass
@@ -86,8 +123,9 @@ def normalise_header(text: str) -> str:
     return _HEADER_SEPARATORS.sub(" ", text.replace("\ufeff", "").lower()).strip()
 
 
-def read_table(data: bytes, filename: str = "") -> RosterTable:
-    """Read a roster from an XLSX or CSV upload; raises only ``RosterFileError``."""
+def read_table(data: bytes, filename: str = "", layout: Layout = ROSTER_LAYOUT) -> RosterTable:
+    """Read a roster (or another ``layout``) from an XLSX or CSV upload; raises only
+    ``RosterFileError``."""
     if not data or not data.strip():
         raise RosterFileError(str(_l("The file is empty.")))
     if data.startswith(_XLS_MAGIC):
@@ -100,10 +138,10 @@ def read_table(data: bytes, filename: str = "") -> RosterTable:
             )
         )
     if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, layout)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise RosterFileError(_unreadable_workbook())
-    return _read_csv(data)
+    return _read_csv(data, layout)
 
 
 def _unreadable_workbook() -> str:
@@ -115,7 +153,7 @@ def _unreadable_workbook() -> str:
     )
 
 
-def _read_xlsx(data: bytes) -> RosterTable:
+def _read_xlsx(data: bytes, layout: Layout) -> RosterTable:
     # Imported here: openpyxl is heavy and only this path needs it.
     import openpyxl
 
@@ -136,7 +174,7 @@ def _read_xlsx(data: bytes) -> RosterTable:
                 sheet = workbook.worksheets[0]
                 # Some writers record a wrong used range, which read-only mode would trust.
                 sheet.reset_dimensions()
-                return _table(enumerate(sheet.iter_rows(values_only=True), start=1))
+                return _table(enumerate(sheet.iter_rows(values_only=True), start=1), layout)
             finally:
                 workbook.close()
     except RosterFileError:
@@ -145,7 +183,7 @@ def _read_xlsx(data: bytes) -> RosterTable:
         raise RosterFileError(_unreadable_workbook()) from error
 
 
-def _read_csv(data: bytes) -> RosterTable:
+def _read_csv(data: bytes, layout: Layout) -> RosterTable:
     text = _decode(data)
     if "\x00" in text:
         raise RosterFileError(
@@ -169,7 +207,7 @@ def _read_csv(data: bytes) -> RosterTable:
     text, delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _table(enumerate(reader, start=1))
+        return _table(enumerate(reader, start=1), layout)
     except csv.Error as error:
         raise RosterFileError(
             str(_l("The CSV file could not be read near row {row}; check its quotes.")).format(
@@ -213,9 +251,9 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _table(rows: Iterable[tuple[int, Sequence[object]]]) -> RosterTable:
+def _table(rows: Iterable[tuple[int, Sequence[object]]], layout: Layout) -> RosterTable:
     rows = iter(rows)
-    header = _find_header(rows)
+    header = _find_header(rows, layout)
     header_row, positions, headers, ignored = header
     records: list[RosterRecord] = []
     for number, cells in rows:
@@ -244,7 +282,7 @@ def _table(rows: Iterable[tuple[int, Sequence[object]]]) -> RosterTable:
 
 
 def _find_header(
-    rows: Iterator[tuple[int, Sequence[object]]],
+    rows: Iterator[tuple[int, Sequence[object]]], layout: Layout
 ) -> tuple[int, list[tuple[int, str]], dict[str, str], list[str]]:
     """The first non-blank row, or, if that lacks the required columns, one a little below it."""
     first_error: RosterFileError | None = None
@@ -253,7 +291,7 @@ def _find_header(
         if all(_cell(cell) is None for cell in cells):
             continue
         try:
-            positions, headers, ignored = _map_header(cells)
+            positions, headers, ignored = _map_header(cells, layout)
         except RosterFileError as error:
             first_error = first_error or error
             attempts += 1
@@ -264,10 +302,12 @@ def _find_header(
     raise first_error or RosterFileError(str(_l("The file is empty.")))
 
 
-def _map_header(cells: Sequence[object]) -> tuple[list[tuple[int, str]], dict[str, str], list[str]]:
+def _map_header(
+    cells: Sequence[object], layout: Layout
+) -> tuple[list[tuple[int, str]], dict[str, str], list[str]]:
     found: dict[str, tuple[int, str]] = {}
-    id_columns: list[tuple[int, str]] = []
-    unit_kerja: list[tuple[int, str]] = []
+    fallback_keys = {key for key, _, _ in layout.fallbacks}
+    deferred: dict[str, list[tuple[int, str]]] = {key: [] for key in fallback_keys}
     ignored: list[str] = []
 
     def claim(column: str, index: int, text: str) -> None:
@@ -284,33 +324,26 @@ def _map_header(cells: Sequence[object]) -> tuple[list[tuple[int, str]], dict[st
         if not text:
             continue
         key = normalise_header(text)
-        if key == _ID_ALIAS:
-            id_columns.append((index, text))
-        elif key == _UNIT_KERJA:
-            unit_kerja.append((index, text))
-        elif key in _ALIASES:
-            claim(_ALIASES[key], index, text)
+        column = layout.column_of(key)
+        if key in fallback_keys:
+            deferred[key].append((index, text))
+        elif column is not None:
+            claim(column, index, text)
         else:
             ignored.append(text)
-    nip_found = "nip" in found
-    for index, text in id_columns:
-        if nip_found:
-            ignored.append(text)
-        else:
-            claim("nip", index, text)
-    for index, text in unit_kerja:
-        claim("unit_nama" if "unit_kode" in found else "unit_kode", index, text)
+    for key, column, instead in layout.fallbacks:
+        for index, text in deferred[key]:
+            target = instead if column in found else column
+            if target is None:
+                ignored.append(text)
+            else:
+                claim(target, index, text)
 
-    missing = [column for column in REQUIRED_COLUMNS if column not in found]
+    missing = [column for column in layout.required if column not in found]
     if missing:
         shown_headers = [_shown(str(cell).strip()) for cell in cells if _cell(cell) is not None]
         raise RosterFileError(
-            str(
-                _l(
-                    "The header row lacks the required columns {missing}. A roster needs the "
-                    "columns nip (or id), nama and unit_kode; found: {found}."
-                )
-            ).format(missing=", ".join(missing), found=", ".join(shown_headers[:20]) or "-")
+            layout.missing(", ".join(missing), ", ".join(shown_headers[:20]) or "-")
         )
     positions = sorted((index, column) for column, (index, _) in found.items())
     headers = {column: text for column, (_, text) in found.items()}

@@ -16,6 +16,8 @@ Rules worth knowing when reading a plan:
   employees the file does not mention are deactivated, never deleted.
 """
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,7 @@ from pakta.services.roster.files import (
 )
 from pakta.services.roster.rows import clean_row, presence_key
 from pakta.services.roster.tree import UnitTree
+from pakta.services.units import stray_top_units
 
 
 def plan_import(
@@ -98,29 +101,12 @@ def plan_import(
         if not row_problems:
             rows.append(row)
 
-    tree = UnitTree(units, unit_keys_by_id, scope_keys)
-    good_rows = []
-    for row in rows:
-        existing = stored.get(row.number)
-        if within is not None and existing is not None and existing.unit_id not in within:
-            problems.append(
-                RowProblem(
-                    row.row,
-                    "nip",
-                    str(
-                        _l(
-                            "This person is on the roster of unit {code}, outside your unit: "
-                            "ask an admin to move them."
-                        )
-                    ).format(code=_shown(tree.code(unit_keys_by_id[existing.unit_id]))),
-                )
-            )
-            continue
-        unit_problems = tree.state(row)
-        problems.extend(unit_problems)
-        if not unit_problems:
-            good_rows.append(row)
+    tree, good_rows, unit_problems = _place_units(
+        rows, lambda: UnitTree(units, unit_keys_by_id, scope_keys), stored, within
+    )
+    problems.extend(unit_problems)
     plan.new_units, plan.unit_renames, plan.unit_reparents = tree.changes()
+    plan.stray_units = sorted(tree.code(key) for key in stray_top_units(tree.parent_of))
 
     for row in good_rows:
         existing = stored.get(row.number)
@@ -149,6 +135,67 @@ def plan_import(
     order = {column: position for position, column in enumerate(COLUMNS)}
     plan.problems = sorted(problems, key=lambda p: (p.row, order.get(p.column or "", len(order))))
     return plan
+
+
+def _place_units(
+    rows: list[CleanRow],
+    new_tree: Callable[[], UnitTree],
+    stored: dict[str, StoredEmployee],
+    within: set[int] | None,
+) -> tuple[UnitTree, list[CleanRow], list[RowProblem]]:
+    """The unit tree the good rows build, those rows, and the problems of the others.
+
+    A new unit must be placed under a parent: a row whose ``unit_induk`` names a unit that
+    is neither in Pakta nor placed by a row of its own is refused, and the tree is built
+    again without it (which may leave another new unit unplaced; a chain is as long as the
+    tree is deep).
+    """
+    # Rows refused in one round stay refused, with their reasons, in the rounds after it.
+    refused: list[RowProblem] = []
+    refused_rows: set[int] = set()
+    while True:
+        tree = new_tree()
+        good_rows: list[CleanRow] = []
+        for row in rows:
+            if row.row in refused_rows:
+                continue
+            existing = stored.get(row.number)
+            if within is not None and existing is not None and existing.unit_id not in within:
+                message = _l(
+                    "This person is on the roster of unit {code}, outside your unit: ask an "
+                    "admin to move them."
+                )
+                row_problems = [
+                    RowProblem(
+                        row.row,
+                        "nip",
+                        str(message).format(code=_shown(tree.code_of_id(existing.unit_id))),
+                    )
+                ]
+            else:
+                row_problems = tree.state(row)
+            if row_problems:
+                refused.extend(row_problems)
+                refused_rows.add(row.row)
+            else:
+                good_rows.append(row)
+        unplaced = tree.unplaced()
+        newly_refused = [
+            row for row in good_rows if row.parent_code and row.parent_code.upper() in unplaced
+        ]
+        if not newly_refused:
+            return tree, good_rows, refused
+        for row in newly_refused:
+            refused_rows.add(row.row)
+            message = _l(
+                "The parent unit {parent} is not in Pakta and no row places it under a "
+                "parent: import the unit tree first."
+            )
+            refused.append(
+                RowProblem(
+                    row.row, "unit_induk", str(message).format(parent=_shown(row.parent_code))
+                )
+            )
 
 
 def _create(row: CleanRow) -> EmployeeCreate:

@@ -17,6 +17,7 @@ class UnitTree:
         self, units: dict[str, Unit], keys_by_id: dict[int, str], scope: set[str] | None = None
     ) -> None:
         self.units = units
+        self.keys_by_id = keys_by_id
         # The keys of the units an operator's import may touch (None: all of them).
         self.scope = scope
         self.parent_of: dict[str, str | None] = {
@@ -26,12 +27,25 @@ class UnitTree:
         self.stated_name: dict[str, tuple[str, int]] = {}
         self.stated_parent: dict[str, tuple[str, str, int]] = {}  # key -> (parent key, code, row)
 
+    def code_of_id(self, unit_id: int) -> str:
+        return self.code(self.keys_by_id[unit_id])
+
     def code(self, key: str) -> str:
         unit = self.units.get(key)
         return unit.code if unit is not None else self.new_codes[key]
 
     def state(self, row: CleanRow) -> list[RowProblem]:
         key = row.unit_code.upper()
+        if key not in self.units and (row.unit_name is None or row.parent_code is None):
+            # A unit made up from a staff list would be placed nowhere: the tree comes from
+            # the unit-tree import, or from rows that say where the new unit belongs.
+            message = _l(
+                "Unit {code} is not in Pakta: import the unit tree first, or give this row "
+                "the unit's name (unit_nama) and parent unit (unit_induk)."
+            )
+            return [
+                RowProblem(row.row, "unit_kode", str(message).format(code=_shown(row.unit_code)))
+            ]
         problems = []
         if row.unit_name is not None:
             earlier = self.stated_name.get(key)
@@ -114,6 +128,10 @@ class UnitTree:
         else:
             return []
         return [RowProblem(row.row, column, str(message).format(code=_shown(row.unit_code)))]
+
+    def unplaced(self) -> dict[str, str]:
+        """New units named only as a parent: key -> code. No row says where they belong."""
+        return {key: code for key, code in self.new_codes.items() if key not in self.stated_parent}
 
     def _mention(self, key: str, code: str) -> None:
         if key not in self.units and key not in self.new_codes:

@@ -22,7 +22,7 @@ from tests.services.roster.conftest import (
 def test_apply_imports_only_the_good_rows_and_counts_the_skipped(session, units):
     rows = roster_rows(3)
     rows[1]["nama"] = ""
-    rows[2].update(unit_kode="BARU", unit_nama="Unit Baru")
+    rows[2].update(unit_kode="BARU", unit_nama="Unit Baru", unit_induk="PEMDA")
     bad_unit = {"nip": nip(9), "nama": "X", "unit_kode": "LAIN", "jabatan": "", "jenis": "??"}
     plan, result = import_rows(session, [*rows, bad_unit])
     assert plan.bad_rows == [3, 5]
@@ -72,7 +72,9 @@ def test_new_employees_are_created_with_cleaned_and_normalised_values(session, u
 
 def test_reimporting_an_unchanged_file_changes_nothing(session, units, statements):
     rows = roster_rows(20, units=("UPT-BARU", "DINKES", "DISDIK"))
-    rows[0].update(unit_nama="UPT Baru", unit_induk="DINKES", kode_verifikasi="A1B2C3")
+    for row in rows[::3]:
+        row.update(unit_nama="UPT Baru", unit_induk="DINKES")
+    rows[0].update(kode_verifikasi="A1B2C3")
     rows[1].update(email="x@contoh.go.id", telepon="081234567890")
     import_rows(session, rows)
     stamps = dict(session.execute(select(Employee.identity_number, Employee.updated_at)).all())
@@ -124,9 +126,9 @@ def test_a_moved_employee_moves_while_an_earlier_signature_keeps_its_unit(sessio
     assert signature.unit_name == "Dinas Kesehatan"
 
 
-def test_missing_units_are_created_with_their_parents(session, units):
+def test_new_units_are_created_under_their_parents_whatever_the_row_order(session, units):
     rows = [
-        # The child comes before the row that names its parent; the grandparent is unknown.
+        # The child comes before the row that places its parent under DISDIK.
         {
             "nip": nip(1),
             "nama": "A",
@@ -134,23 +136,39 @@ def test_missing_units_are_created_with_their_parents(session, units):
             "unit_nama": "SDN 1",
             "unit_induk": "UPTD",
         },
-        {"nip": nip(2), "nama": "B", "unit_kode": "UPTD", "unit_nama": "UPTD Pendidikan"},
-        {"nip": nip(3), "nama": "C", "unit_kode": "uptd", "unit_induk": "WILAYAH-1"},
-        {"nip": nip(4), "nama": "D", "unit_kode": "PKM-1", "unit_induk": "dinkes"},
+        {
+            "nip": nip(2),
+            "nama": "B",
+            "unit_kode": "UPTD",
+            "unit_nama": "UPTD Pendidikan",
+            "unit_induk": "disdik",
+        },
+        {
+            "nip": nip(3),
+            "nama": "C",
+            "unit_kode": "uptd",
+            "unit_nama": "UPTD Pendidikan",
+            "unit_induk": "DISDIK",
+        },
+        {
+            "nip": nip(4),
+            "nama": "D",
+            "unit_kode": "PKM-1",
+            "unit_nama": "PKM",
+            "unit_induk": "dinkes",
+        },
     ]
     plan, result = import_rows(session, rows)
     assert plan.problems == []
     assert [(u.code, u.name, u.parent_code) for u in plan.new_units] == [
-        ("WILAYAH-1", "WILAYAH-1", None),
-        ("UPTD", "UPTD Pendidikan", "WILAYAH-1"),
+        ("UPTD", "UPTD Pendidikan", "DISDIK"),
         ("SD-1", "SDN 1", "UPTD"),
-        ("PKM-1", "PKM-1", "DINKES"),
+        ("PKM-1", "PKM", "DINKES"),
     ]
-    assert result.units_created == 4
+    assert result.units_created == 3
     created = {unit.code: unit for unit in session.scalars(select(Unit))}
     assert created["SD-1"].parent.code == "UPTD"
-    assert created["UPTD"].parent.code == "WILAYAH-1"
-    assert created["WILAYAH-1"].parent is None
+    assert created["UPTD"].parent is units["DISDIK"]
     assert created["PKM-1"].parent is units["DINKES"]
     assert employee(session, nip(3)).unit_id == created["UPTD"].id
 
@@ -293,6 +311,9 @@ def test_a_2000_row_roster_imports_and_reimports_unchanged(session, units):
     rows = roster_rows(2000, units=("DINKES", "DISDIK", "PKM-1", "PKM-2"))
     for i in range(0, len(rows), 10):
         rows[i].update(jenis="NON ASN", nip=f"THL{i:05d}")
+    for row in rows:
+        if row["unit_kode"].startswith("PKM"):
+            row.update(unit_nama=f"Puskesmas {row['unit_kode']}", unit_induk="DINKES")
     data = to_csv(rows, delimiter=";")
     started = time.perf_counter()
     plan = plan_import(session, read_table(data, "roster.csv"))
@@ -304,6 +325,7 @@ def test_a_2000_row_roster_imports_and_reimports_unchanged(session, units):
 
     for row in rows[:100]:
         row["unit_kode"] = "DISDIK"
+        row.pop("unit_nama", None), row.pop("unit_induk", None)
     again = plan_import(session, read_table(to_csv(rows), "roster.csv"))
     assert (again.counts()["created"], again.counts()["moved"], again.unchanged) == (0, 75, 1925)
     apply_import(session, again)

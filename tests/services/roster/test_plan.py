@@ -132,26 +132,26 @@ def test_a_parent_that_would_make_a_cycle_in_the_unit_tree_is_reported(session, 
 
 def test_a_unit_that_is_its_own_parent_is_reported(session, units):
     rows = roster_rows(1, units=("BARU",))
-    rows[0]["unit_induk"] = "baru"
+    rows[0].update(unit_nama="Baru", unit_induk="baru")
     assert "inside itself" in only_problem(plan_rows(session, rows), 2, "unit_induk").message
 
 
-def test_a_cycle_among_new_units_of_one_file_is_reported(session, units):
+def test_a_cycle_among_new_units_of_one_file_is_reported_and_places_neither(session, units):
     rows = roster_rows(2, units=("UPT-A", "UPT-B"))
-    rows[0]["unit_induk"] = "UPT-B"
-    rows[1]["unit_induk"] = "UPT-A"
+    rows[0].update(unit_nama="UPT A", unit_induk="UPT-B")
+    rows[1].update(unit_nama="UPT B", unit_induk="UPT-A")
     plan = plan_rows(session, rows)
-    only_problem(plan, 3, "unit_induk")
-    assert [(new.code, new.parent_code) for new in plan.new_units] == [
-        ("UPT-B", None),
-        ("UPT-A", "UPT-B"),
-    ]
+    assert "inside itself" in only_problem(plan, 3, "unit_induk").message
+    # With row 3 refused, nothing places UPT-B: row 2 cannot make it a unit without a parent.
+    assert "UPT-B" in only_problem(plan, 2, "unit_induk").message
+    assert plan.new_units == []
 
 
 def test_two_rows_naming_one_unit_differently_is_reported(session, units):
     rows = roster_rows(3, units=("PUSKESMAS-1",))
-    rows[0]["unit_nama"] = "Puskesmas Cikole"
-    rows[2]["unit_nama"] = "Puskesmas Cibeureum"
+    names = ["Puskesmas Cikole", "Puskesmas Cikole", "Puskesmas Cibeureum"]
+    for row, name in zip(rows, names, strict=True):
+        row.update(unit_nama=name, unit_induk="DINKES")
     message = only_problem(plan_rows(session, rows), 4, "unit_nama").message
     assert "Row 2" in message
     assert "Puskesmas Cikole" in message
@@ -212,9 +212,10 @@ def test_blank_optional_cells_keep_what_is_stored(session, units):
 
 def test_planning_changes_nothing_in_the_database(session, units):
     add_employee(session, units["DINKES"], nip(1), active=False)
-    rows = roster_rows(5, units=("NEW-UNIT",)) + [
-        {"nip": nip(1), "nama": "X", "unit_kode": "DINKES", "unit_nama": "Renamed"}
-    ]
+    rows = [
+        row | {"unit_nama": "New", "unit_induk": "PEMDA"}
+        for row in roster_rows(5, units=("NEW-UNIT",))
+    ] + [{"nip": nip(1), "nama": "X", "unit_kode": "DINKES", "unit_nama": "Renamed"}]
     plan = plan_rows(session, rows, deactivate_missing=True)
     assert plan.has_changes
     session.flush()
@@ -245,8 +246,9 @@ def test_an_operators_row_for_another_unit_is_bad(session, units):
 
 def test_an_operator_creates_a_new_unit_only_under_their_own(session, units):
     rows = roster_rows(3, units=("PUSKESMAS-1",))
-    rows[0]["unit_induk"] = "DINKES-P2P"
-    rows[2]["unit_kode"] = "UPT-LAIN"
+    for row in rows:
+        row.update(unit_nama="Puskesmas", unit_induk="DINKES-P2P")
+    rows[2].update(unit_kode="UPT-LAIN", unit_induk="DISDIK")
     within = scope(units, "DINKES", "DINKES-P2P")
     plan = plan_rows(session, rows, within=within)
     assert [(p.row, p.column) for p in plan.problems] == [(4, "unit_induk")]
@@ -278,3 +280,58 @@ def test_an_operators_deactivation_of_missing_people_stays_in_their_sub_tree(ses
         session, newcomer, within=scope(units, "DINKES", "DINKES-P2P"), deactivate_missing=True
     )
     assert {d.identity_number for d in plan.deactivations} == {nip(0), nip(2)}
+
+
+# -- units the roster does not know ---------------------------------------------------------
+
+
+def test_a_row_whose_unit_is_unknown_is_refused_with_its_row_number(session, units):
+    rows = roster_rows(4, units=("DINKES", "PKM-BARU"))
+    rows[3]["unit_nama"] = "Puskesmas Baru"  # a name alone does not say where the unit belongs
+    plan = plan_rows(session, rows)
+    for row in (3, 5):
+        message = only_problem(plan, row, "unit_kode").message
+        assert "PKM-BARU is not in Pakta" in message and "unit_induk" in message
+    assert plan.new_units == [] and [create.row for create in plan.creates] == [2, 4]
+
+
+def test_a_row_naming_its_new_unit_and_the_units_parent_creates_the_unit(session, units):
+    rows = roster_rows(1, units=("PKM-BARU",))
+    rows[0].update(unit_nama="Puskesmas Baru", unit_induk="DINKES")
+    plan = plan_rows(session, rows)
+    assert plan.problems == []
+    assert [(u.code, u.name, u.parent_code) for u in plan.new_units] == [
+        ("PKM-BARU", "Puskesmas Baru", "DINKES")
+    ]
+
+
+def test_a_parent_unit_no_row_places_is_not_created_without_a_parent(session, units):
+    # The container-unit bug: SETDA, named only as the Bagian's parent, became a top unit.
+    rows = roster_rows(2, units=("BAGIAN-HUKUM", "DINKES"))
+    rows[0].update(unit_nama="Bagian Hukum", unit_induk="SETDA")
+    plan = plan_rows(session, rows)
+    message = only_problem(plan, 2, "unit_induk").message
+    assert "SETDA" in message and "import the unit tree first" in message
+    assert plan.new_units == []
+    assert [create.row for create in plan.creates] == [3]
+
+
+def test_a_parent_placed_by_another_row_of_the_file_is_accepted(session, units):
+    rows = roster_rows(2, units=("BAGIAN-HUKUM", "SETDA"))
+    rows[0].update(unit_nama="Bagian Hukum", unit_induk="SETDA")
+    rows[1].update(unit_nama="Sekretariat Daerah", unit_induk="PEMDA")
+    plan = plan_rows(session, rows)
+    assert plan.problems == []
+    assert [(u.code, u.parent_code) for u in plan.new_units] == [
+        ("SETDA", "PEMDA"),
+        ("BAGIAN-HUKUM", "SETDA"),
+    ]
+
+
+def test_the_plan_lists_top_level_units_other_than_the_root(session, units):
+    session.add(Unit(code="LEPAS", name="Unit tanpa induk"))
+    session.flush()
+    assert plan_rows(session, roster_rows(1)).stray_units == ["LEPAS"]
+    rows = roster_rows(1, units=("LEPAS",))
+    rows[0].update(unit_nama="Unit tanpa induk", unit_induk="PEMDA")
+    assert plan_rows(session, rows).stray_units == []
