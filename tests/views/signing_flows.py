@@ -8,8 +8,8 @@ prints the status codes it got as JSON.
 import json
 import sys
 
-from pakta.models import Employee, EmploymentType
 from pakta.services import links
+from tests.conftest import add_people
 
 OFFICE = {"REMOTE_ADDR": "203.0.113.7"}
 ALL_POINTS = {"points": ["1", "2", "3", "4"]}
@@ -17,17 +17,7 @@ ALL_POINTS = {"points": ["1", "2", "3", "4"]}
 
 def add_signers(session, unit, campaign, count: int) -> list[tuple[str, str]]:
     """``count`` employees of ``unit`` with their links: (token, name) each; commits."""
-    session.add_all(
-        Employee(
-            identity_number=f"RL{index:05d}",
-            name=f"Pegawai Apel {index}",
-            position="Pelaksana",
-            employment_type=EmploymentType.PNS,
-            unit=unit,
-        )
-        for index in range(count)
-    )
-    session.flush()
+    add_people(session, unit, count, 0, campaign, "RL", email=False)
     rows = links.export_rows(session, campaign, None, None)
     session.commit()
     return [(row.token, row.name) for row in rows]

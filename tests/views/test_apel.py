@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pakta import keys
 from pakta.models import (
@@ -20,6 +20,7 @@ from pakta.models import (
 )
 from pakta.services import apel, signing
 from pakta.services.certificates import revocations
+from tests.conftest import add_people
 
 CODE = "482913"
 BUDI = "198609262015051001"
@@ -484,23 +485,15 @@ def test_more_apel_signers_than_one_address_could_once_sign_all_sign_from_it(
     from pakta import jobs
 
     monkeypatch.setattr(jobs, "enqueue_certificate", lambda app, signature_id: None)
-    digest = keys.verification_code_digest(CODE)
-    session.add_all(
-        Employee(
-            identity_number=f"AP{n:05d}",
-            name=f"Peserta Apel {n}",
-            position="Staf",
-            employment_type=EmploymentType.PNS,
-            unit=units["DINKES"],
-            verification_code_hash=digest,
-        )
-        for n in range(APEL_SIGNERS)
+    add_people(session, units["DINKES"], APEL_SIGNERS, 0, dinkes_apel.campaign, "AP", email=False)
+    session.execute(
+        update(Employee).values(verification_code_hash=keys.verification_code_digest(CODE))
     )
     session.commit()
     app = limited_app()
     statuses = [
         # Each phone is a browser of its own, all behind the office's one address.
-        sign_at_the_apel(app.test_client(), dinkes_apel, f"AP{n:05d}", f"Peserta Apel {n}")
+        sign_at_the_apel(app.test_client(), dinkes_apel, f"AP{n:04d}", f"AP Pegawai {n}")
         for n in range(APEL_SIGNERS)
     ]
     assert 5 * APEL_SIGNERS > OLD_PER_ADDRESS_LIMIT
