@@ -4,7 +4,9 @@ An operator's scope (their unit and everything below it) is passed into every
 query; nothing outside it is read, let alone shown.
 """
 
+from collections.abc import Callable
 from datetime import date
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -62,6 +64,18 @@ def visible_ids() -> set[int] | None:
     return units.visible_unit_ids(get_session(), current_user)
 
 
+def unit_links(campaign: Campaign, view: rollups.View) -> Callable[[str], str]:
+    """Makes the drill-down link of a unit code from one ``url_for``: building a URL per row
+    of a 400-unit table took a tenth of the page's time. The roster view is the default, so
+    its links leave ``view`` out."""
+    marker = "UNITCODE"
+    shown = view.value if view is not rollups.View.ROSTER else None
+    prefix, suffix = url_for("rollups.unit", code=marker, campaign=campaign.slug, view=shown).split(
+        marker, 1
+    )
+    return lambda code: prefix + quote(code, safe="") + suffix
+
+
 @bp.get("/")
 def dashboard():
     db = get_session()
@@ -87,6 +101,7 @@ def dashboard():
         lagging=rollups.below_threshold(rows, campaign.alert_threshold),
         settings=form,
         types=rollups.EMPLOYMENT_TYPES,
+        unit_href=unit_links(campaign, view),
     )
 
 
@@ -111,6 +126,7 @@ def unit(code: str):
         people=rollups.employees_status(db, campaign.id, subtree),
         types=rollups.EMPLOYMENT_TYPES,
         revoked_label=revocations.revoked_label,
+        unit_href=unit_links(campaign, view),
     )
 
 
