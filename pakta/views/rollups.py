@@ -23,6 +23,9 @@ from pakta.timeutil import local_zone
 
 bp = Blueprint("rollups", __name__, url_prefix="/admin/rekap")
 
+# The drill-down's list of people: a large OPD has thousands.
+PEOPLE_PER_PAGE = 200
+
 SORTS = {
     "tree": None,
     "rate": lambda row: (row.total.rate, row.name),
@@ -115,15 +118,25 @@ def unit(code: str):
     if target is None or (scope is not None and target.id not in scope):
         abort(404)
     rows = rollups.unit_rollups(db, campaign.id, root_unit_ids={target.id}, view=view)
-    subtree = {row.unit_id for row in rows}
+    head = rows[0] if rows else None
+    page = max(request.args.get("page", 1, type=int), 1)
+    people, has_next = rollups.employees_page(
+        db, campaign.id, {row.unit_id for row in rows}, page=page, per_page=PEOPLE_PER_PAGE
+    )
+    # The tallies know the roster, so the page count costs no count(*) of the sub-tree.
+    roster = head.total.roster if head else 0
     return render_template(
         "rollups/unit.html",
         campaign=campaign,
         view=view,
         unit=target,
+        parent=target.parent,  # loaded here: templates run no queries
         rows=rows,
-        head=rows[0] if rows else None,
-        people=rollups.employees_status(db, campaign.id, subtree),
+        head=head,
+        people=people,
+        page=page,
+        pages=max(page, -(-roster // PEOPLE_PER_PAGE)),
+        has_next=has_next,
         types=rollups.EMPLOYMENT_TYPES,
         revoked_label=revocations.revoked_label,
         unit_href=unit_links(campaign, view),
