@@ -165,8 +165,9 @@ def private_redis(directory: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict, log: Path, workers: int = 2) -> Iterator[int]:
-    """``gunicorn app_spec`` from the repository root on a free port (sync workers, as
-    production runs), answering ``GET /healthz``-style probes on ``/``; yields the port."""
+    """``gunicorn app_spec`` from the repository root on a free port, sync workers as
+    production runs; yields the port once ``GET /masuk`` (every app here has a login page)
+    answers 200, and stops gunicorn afterwards."""
     port = free_port()
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT)]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", "60"]

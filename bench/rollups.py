@@ -19,9 +19,10 @@ Then, as production runs, two apps under the same gunicorn (sync workers, same s
 
 One client logs in to each through its ``/masuk`` form (CSRF token and all, as a browser
 does) and then, round after round, GETs the dashboard, the floor's page and the drill-down
-into the biggest OPD (``/admin/rekap/unit/<code>``), taking turns so that a busy machine
-slows them alike. Targets: dashboard median <= 2x the floor's, drill-down < 200 ms, the
-dashboard's HTML under 100 KB (1 KB = 1024 bytes here).
+into the biggest OPD (``/admin/rekap/unit/<code>``: its units and the first page of its
+people), taking turns so that a busy machine slows them alike. Targets: dashboard median
+<= 2x the floor's, drill-down < 200 ms, the dashboard's HTML under 100 KB (1 KB = 1024
+bytes here).
 
 Last, ``bench/roster_import.py --rows N`` runs on a second temporary database of the same
 server (target: 50,000 rows in under 15 s). The last line printed is one JSON object.
@@ -331,6 +332,8 @@ def main() -> None:
             f"Roster import: {args.import_rows:,} rows in {imported['seconds']:.2f} s "
             "(bench/roster_import.py on PostgreSQL; target < 15 s)"
         )
+    busy = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average (1, 5, 15 min) at the end: {busy} on {os.cpu_count()} cores")
     print(json.dumps({key: round(value, 2) for key, value in figures.items()}))
 
 
