@@ -221,8 +221,9 @@ def roster_import(server_url: str, rows: int) -> dict:
             + ["--database-url", url],
             capture_output=True,
             text=True,
-            check=True,
         )
+    if finished.returncode:
+        raise RuntimeError(f"bench/roster_import.py failed:\n{finished.stderr[-3000:]}")
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
