@@ -8,13 +8,17 @@ path), so that the ``pakta`` imports after it find the package.
 
 import argparse
 import contextlib
+import html
+import http.client
 import os
+import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -177,3 +181,118 @@ def timed_ms(
 def median_ms(action: Callable[[], object], runs: int) -> float:
     """The median of ``runs`` timings of ``action`` after one untimed run (warm caches)."""
     return statistics.median(timed_ms({"action": lambda _n: action()}, runs, warmup=1)["action"])
+
+
+# -- servers and a browser-like client (bench/rollups.py) ---------------------------------
+
+
+def log_tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextlib.contextmanager
+def private_redis(directory: str) -> Iterator[str]:
+    """``start_redis`` for the length of a ``with`` block; yields its URL."""
+    process, url = start_redis(directory)
+    try:
+        yield url
+    finally:
+        stop_process(process)
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict, log: Path, workers: int = 2) -> Iterator[int]:
+    """``gunicorn app_spec`` from the repository root on a free port, sync workers as
+    production runs; yields the port once ``GET /masuk`` (every app here has a login page)
+    answers 200, and stops gunicorn afterwards."""
+    port = free_port()
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT)]
+    command += ["--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", "60"]
+    command += ["--graceful-timeout", "5", "--log-level", "warning", "--error-logfile", str(log)]
+    command.append(app_spec)
+    with log.open("ab") as output:  # what gunicorn says before its error log is open
+        process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log)}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection(HOST, port, timeout=5)
+                connection.request("GET", "/masuk")
+                answered = connection.getresponse().status
+                connection.close()
+                if answered == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer:\n{log_tail(log)}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        stop_process(process)
+
+
+def hidden_value(page: str, name: str) -> str | None:
+    """The value of the hidden input ``name`` in an HTML page."""
+    found = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', page)
+    if found is None:
+        found = re.search(rf'value="([^"]*)"[^>]*name="{re.escape(name)}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+class Browser:
+    """One keep-alive connection and a cookie jar: a logged-in admin's browser."""
+
+    def __init__(self, port: int, timeout: float = 60):
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+        headers = {"User-Agent": "pakta-bench", "Accept-Language": "id"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode(form)
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except Exception:
+            self.connection.close()
+            raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data
+
+    def get_ok(self, path: str) -> bytes:
+        status, data = self.request("GET", path)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status}")
+        return data
+
+    def log_in(self, email: str, password: str, path: str = "/masuk") -> None:
+        """As a person would: the form first (its CSRF token), then the POST and its 302."""
+        page = self.get_ok(path).decode()
+        form = {"email": email, "password": password}
+        token = hidden_value(page, "csrf_token")
+        if token:
+            form["csrf_token"] = token
+        status, _data = self.request("POST", path, form)
+        if status != 302:
+            raise RuntimeError(f"logging in at {path} answered {status}, not 302")
+
+    def close(self) -> None:
+        self.connection.close()

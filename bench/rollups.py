@@ -1,54 +1,71 @@
-"""Time the whole-tree compliance rollup against a bare count of signatures.
+"""Time the logged-in dashboard, /admin/rekap/, against a floor of the same shape.
 
     .venv/bin/python bench/rollups.py [--employees 50000] [--units 400] [--signatures 40000]
-                                      [--runs 15] [--postgresql-url URL]
+                                      [--runs 30] [--workers 2] [--import-rows 50000]
+                                      [--postgresql-url URL]
 
-Builds a Pemda (Pemda -> 40 OPDs -> about 360 bidang, UPT and schools) with its roster and one
-campaign's signatures, bulk-inserted into a fresh database: a temporary SQLite file, then a
-temporary database on the PostgreSQL server of --postgresql-url (default: PAKTA_TEST_DATABASE_URL,
-else postgresql://postgres@127.0.0.1:5432/test), dropped afterwards; PostgreSQL is skipped, with
-the reason printed, when the server does not answer. About 3% of the roster is inactive and 2% of
-the signers moved after signing. Signatures carry a typed name and no drawn PNG, which keeps the
-signature table lean and so the bare count as cheap as it gets.
+Builds a Pemda (Pemda -> 40 OPDs -> about 360 bidang, UPT and schools) with its roster, one
+campaign's signatures and an admin, bulk-inserted into a temporary database on the PostgreSQL
+server of --postgresql-url (default: PAKTA_TEST_DATABASE_URL, else
+postgresql://postgres@127.0.0.1:5432/test), dropped afterwards. About 3% of the roster is
+inactive and 2% of the signers moved after signing.
 
-On each database it reports the median of --runs timings of ``unit_rollups(session, campaign)``
-(whole tree, roster view) and of ``SELECT count(*) FROM signature`` through the same session,
-and their ratio (target: at most 10x, and under 150 ms on PostgreSQL). The last line printed is
-one JSON object of those figures.
+Then, as production runs, two apps under the same gunicorn (sync workers, same settings):
 
-The rollup reads the running tallies (services.tallies), which the bulk load's commit recounts
-as a roster import's would; what keeping them costs is printed too: the recount of one campaign
-that follows a roster import (a signature adds one upsert, measured by bench/apel.py).
+* the real app (``wsgi:app``, PAKTA_ENV=production, rate limits on, their storage a private
+  redis-server as PAKTA_REDIS_URL; ``memory://`` when redis-server is absent, said so);
+* the floor, ``bench/rollups_floor.py``: a bare Flask app with Flask-Login whose page runs
+  one SELECT of the tally rows, sums subtrees in Python and renders one Jinja table.
+
+One client logs in to each through its ``/masuk`` form (CSRF token and all, as a browser
+does) and then, round after round, GETs the dashboard, the floor's page and the drill-down
+into the biggest OPD (``/admin/rekap/unit/<code>``: its units and the first page of its
+people), taking turns so that a busy machine slows them alike. Targets: dashboard median
+<= 2x the floor's, drill-down < 200 ms, the dashboard's HTML under 100 KB (1 KB = 1024
+bytes here).
+
+Last, ``bench/roster_import.py --rows N`` runs on a second temporary database of the same
+server (target: 50,000 rows in under 15 s). The last line printed is one JSON object.
 """
 
 import argparse
 import contextlib
 import json
+import os
 import random
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _common import (  # the repository on sys.path
+    ROOT,
+    Browser,
     add_postgresql_url,
-    median_ms,
+    gunicorn,
+    private_redis,
     temporary_postgresql,
+    timed_ms,
 )
-from sqlalchemy import insert, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert, make_url, text
 from sqlalchemy.orm import Session
 
 from pakta import migrate
 from pakta.config import normalize_database_url
 from pakta.db import make_engine
 from pakta.models import Employee, Signature, Unit
-from pakta.services import campaigns, rollups, tallies
+from pakta.services import accounts, campaigns, rollups
 
 OPENS = datetime(2024, 7, 27, 17, 0, tzinfo=UTC)  # 28 July, 00:00 WIB
 CHUNK = 5_000
+SLUG = "pilkada-2024"
+ADMIN = "admin@contoh.go.id"
+PASSWORD = secrets.token_urlsafe(12)
 
 
 # -- the data -----------------------------------------------------------------------------
@@ -134,14 +151,14 @@ def make_signatures(
 
 
 def load(engine, args) -> int:
-    """Bulk-insert the Pemda; returns the campaign id."""
+    """Bulk-insert the Pemda and its admin; returns the campaign id."""
     rng = random.Random(2024)
     with Session(engine) as session:
         units = make_units(args.units)
         session.execute(insert(Unit), units)
         campaign = campaigns.create_campaign(
             session,
-            slug="pilkada-2024",
+            slug=SLUG,
             title="Pilkada 2024",
             issuing_authority="Pemerintah Kota Contoh",
             place="Contoh",
@@ -162,83 +179,122 @@ def load(engine, args) -> int:
                 .where(Employee.id == row["employee_id"])
                 .values(unit_id=rng.choice(units)["id"])
             )
+        accounts.create_user(
+            session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
+        )
         campaign_id = campaign.id
         session.commit()
     return campaign_id
 
 
 def analyze(engine) -> None:
-    """Statistics as autovacuum (PostgreSQL) would have gathered them on a live server."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    """Statistics as autovacuum would have gathered them on a live server."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 # -- the measurement ----------------------------------------------------------------------
 
 
-def recount_and_undo(session: Session, campaign_id: int) -> None:
-    tallies.recount(session, [campaign_id])
-    session.rollback()
-
-
-def bench(label: str, url: str, args) -> dict[str, float]:
-    # The services take a plain session: no Flask app is needed, only the migrated schema.
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    started = time.perf_counter()
-    campaign_id = load(engine, args)
-    analyze(engine)
-    print(
-        f"{label}: {args.units} units, {args.employees:,} employees, "
-        f"{args.signatures:,} signatures loaded in {time.perf_counter() - started:.1f} s"
-    )
+def biggest_opd(engine, campaign_id: int) -> tuple[str, int]:
+    """The code and rolled-up roster of the OPD (a unit right under the Pemda) with most people."""
     with Session(engine) as session:
-        result = rollups.unit_rollups(session, campaign_id)
-        total = rollups.overall(result)
-        print(
-            f"  whole Pemda: {total.signed:,}/{total.roster:,} signed ({total.rate:.1f}%), "
-            f"{len(result)} rows"
+        opds = [row for row in rollups.unit_rollups(session, campaign_id) if row.depth == 1]
+    top = max(opds, key=lambda row: row.total.roster)
+    return top.code, top.total.roster
+
+
+def environment(url: str, secret: str, redis_url: str | None) -> dict:
+    """Production settings for both apps; nothing PAKTA_* from this shell leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAKTA_")}
+    env.update(PAKTA_ENV="production", PAKTA_DATABASE_URL=url, PAKTA_SECRET_KEY=secret)
+    if redis_url:
+        env["PAKTA_REDIS_URL"] = redis_url
+    return env
+
+
+def roster_import(server_url: str, rows: int) -> dict:
+    """bench/roster_import.py on a fresh database of the same server: its JSON line."""
+    with temporary_postgresql(server_url, "pakta_bench_import") as url:
+        finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+            [sys.executable, str(ROOT / "bench" / "roster_import.py"), "--rows", str(rows)]
+            + ["--database-url", url],
+            capture_output=True,
+            text=True,
         )
-        count = session.execute(text("SELECT count(*) FROM signature")).scalar_one()
-        assert count == args.signatures, count
-        rollup_ms = median_ms(lambda: rollups.unit_rollups(session, campaign_id), args.runs)
-        count_ms = median_ms(
-            lambda: session.execute(text("SELECT count(*) FROM signature")).scalar_one(),
-            args.runs,
-        )
-        history_ms = median_ms(
-            lambda: rollups.unit_rollups(session, campaign_id, view=rollups.View.HISTORY),
-            args.runs,
-        )
-        one_opd = {u.unit_id for u in result if u.code.startswith("OPD-00")}
-        scoped_ms = median_ms(
-            lambda: rollups.unit_rollups(session, campaign_id, root_unit_ids=one_opd),
-            args.runs,
-        )
-        recount_ms = median_ms(lambda: recount_and_undo(session, campaign_id), args.runs)
+    if finished.returncode:
+        raise RuntimeError(f"bench/roster_import.py failed:\n{finished.stderr[-3000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def serve(stack: contextlib.ExitStack, directory: str, url: str, args) -> tuple[int, int]:
+    """Starts Redis (when installed) and both apps under gunicorn; returns their ports."""
+    redis_url = None
+    if shutil.which("redis-server"):
+        redis_url = stack.enter_context(private_redis(directory))
+    env = environment(url, secrets.token_urlsafe(36), redis_url)
+    folder = Path(directory)
+    app_port = stack.enter_context(gunicorn("wsgi:app", env, folder / "app.log", args.workers))
+    floor_port = stack.enter_context(
+        gunicorn("bench.rollups_floor:create_app()", env, folder / "floor.log", args.workers)
+    )
+    limits = (
+        f"stored in a private redis-server ({redis_url})"
+        if redis_url
+        else "stored in memory:// (redis-server is not installed)"
+    )
+    print(
+        f"Server: gunicorn --workers {args.workers} (sync) for each app; "
+        f"PAKTA_ENV=production, rate limits on, {limits}"
+    )
+    return app_port, floor_port
+
+
+def measure(url: str, campaign_id: int, args) -> dict:
+    engine = make_engine(url)
+    code, people = biggest_opd(engine, campaign_id)
     engine.dispose()
-    ratio = rollup_ms / count_ms
-    print(f"  rollup (whole tree, roster view): {rollup_ms:8.2f} ms  (median of {args.runs})")
-    print(f"  SELECT count(*) FROM signature:   {count_ms:8.2f} ms")
-    print(f"  ratio:                            {ratio:8.1f}x  (target <= 10x)")
-    print(f"  history view: {history_ms:.2f} ms; one OPD's sub-tree: {scoped_ms:.2f} ms")
-    print(f"  keeping the tallies: a recount of the campaign {recount_ms:.1f} ms (after an import)")
-    return {"rollup_ms": rollup_ms, "count_ms": count_ms, "ratio": ratio}
-
-
-def with_temporary_postgresql(server_url: str, action: Callable[[str], dict]) -> dict | None:
-    with contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(temporary_postgresql(server_url, "pakta_bench"))
-        except OperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            print(f"postgresql: skipped, the server did not answer ({reason})")
-            return None
-        return action(url)
+    dashboard = f"/admin/rekap/?campaign={SLUG}"
+    drilldown = f"/admin/rekap/unit/{code}?campaign={SLUG}"
+    with (
+        tempfile.TemporaryDirectory(prefix="pakta-rollups-") as directory,
+        contextlib.ExitStack() as stack,
+    ):
+        app_port, floor_port = serve(stack, directory, url, args)
+        app, floor = Browser(app_port), Browser(floor_port)
+        stack.callback(app.close)
+        stack.callback(floor.close)
+        app.log_in(ADMIN, PASSWORD)
+        floor.log_in(ADMIN, PASSWORD)
+        pages = {
+            "dashboard": lambda _n: app.get_ok(dashboard),
+            "floor": lambda _n: floor.get_ok(dashboard),
+            "drilldown": lambda _n: app.get_ok(drilldown),
+        }
+        sizes = {name: len(page(0)) / 1024 for name, page in pages.items()}
+        timings = timed_ms(pages, args.runs, warmup=3)
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    ratio = medians["dashboard"] / medians["floor"]
+    print(f"Pages, median of {args.runs} alternating rounds (one client, keep-alive):")
+    print(
+        f"  dashboard /admin/rekap/     {medians['dashboard']:7.1f} ms  "
+        f"{sizes['dashboard']:6.1f} KB  (target < 100 KB)"
+    )
+    print(f"  floor (one SELECT, table)   {medians['floor']:7.1f} ms  {sizes['floor']:6.1f} KB")
+    print(f"  ratio                       {ratio:7.2f}x     (target <= 2x)")
+    print(
+        f"  drill-down into {code} ({people:,} people): {medians['drilldown']:.1f} ms, "
+        f"{sizes['drilldown']:.1f} KB  (target < 200 ms)"
+    )
+    return {
+        "dashboard_ms": medians["dashboard"],
+        "floor_ms": medians["floor"],
+        "ratio": ratio,
+        "drilldown_ms": medians["drilldown"],
+        "dashboard_kb": sizes["dashboard"],
+        "floor_kb": sizes["floor"],
+        "drilldown_kb": sizes["drilldown"],
+    }
 
 
 def main() -> None:
@@ -246,28 +302,40 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=50_000)
     parser.add_argument("--units", type=int, default=400)
     parser.add_argument("--signatures", type=int, default=40_000)
-    parser.add_argument("--runs", type=int, default=15)
-    add_postgresql_url(
-        parser, help="a server to create the temporary database on; 'none' skips PostgreSQL"
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each app")
+    parser.add_argument(
+        "--import-rows", type=int, default=50_000, help="roster import rows; 0 skips it"
     )
+    add_postgresql_url(parser, help="a server to create the temporary databases on")
     args = parser.parse_args()
+    server_url = normalize_database_url(args.postgresql_url)
+    if make_url(server_url).get_backend_name() != "postgresql":
+        parser.error("--postgresql-url must name a PostgreSQL server")
 
-    figures: dict[str, float | None] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        sqlite = bench("sqlite", f"sqlite:///{Path(directory) / 'bench.sqlite3'}", args)
-    figures.update({f"sqlite_{key}": value for key, value in sqlite.items()})
-
-    postgresql = None
-    if args.postgresql_url.lower() != "none":
-        server_url = normalize_database_url(args.postgresql_url)
-        postgresql = with_temporary_postgresql(
-            server_url, lambda url: bench("postgresql", url, args)
+    with temporary_postgresql(server_url, "pakta_bench") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        started = datetime.now(UTC)
+        campaign_id = load(engine, args)
+        analyze(engine)
+        engine.dispose()
+        print(
+            f"Database: {args.units} units, {args.employees:,} employees, "
+            f"{args.signatures:,} signatures loaded in "
+            f"{(datetime.now(UTC) - started).total_seconds():.1f} s"
         )
-    else:
-        print("postgresql: skipped (--postgresql-url none)")
-    for key in ("rollup_ms", "count_ms", "ratio"):
-        figures[f"postgresql_{key}"] = postgresql[key] if postgresql else None
-    print(json.dumps({key: round(v, 2) if v is not None else None for key, v in figures.items()}))
+        figures = measure(url, campaign_id, args)
+    if args.import_rows:
+        imported = roster_import(server_url, args.import_rows)
+        figures["import_s"] = imported["seconds"]
+        print(
+            f"Roster import: {args.import_rows:,} rows in {imported['seconds']:.2f} s "
+            "(bench/roster_import.py on PostgreSQL; target < 15 s)"
+        )
+    busy = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average (1, 5, 15 min) at the end: {busy} on {os.cpu_count()} cores")
+    print(json.dumps({key: round(value, 2) for key, value in figures.items()}))
 
 
 if __name__ == "__main__":

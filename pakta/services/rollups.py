@@ -512,22 +512,23 @@ def _status_query(campaign_id: int, unit_ids: set[int]) -> Select:
     )
 
 
+def _status(row) -> EmployeeStatus:
+    return EmployeeStatus(
+        employee_id=row[0],
+        identity_number=row[1],
+        name=row[2],
+        position=row[3],
+        employment_type=tallies.type_key(row[4]),
+        unit_code=row[5],
+        unit_name=row[6],
+        signed_at=row[7],
+        certificate_number=row[8],
+        revoked_reason=_reason_value(row[9]),
+    )
+
+
 def _statuses(session: Session, stmt: Select) -> list[EmployeeStatus]:
-    people = [
-        EmployeeStatus(
-            employee_id=row[0],
-            identity_number=row[1],
-            name=row[2],
-            position=row[3],
-            employment_type=tallies.type_key(row[4]),
-            unit_code=row[5],
-            unit_name=row[6],
-            signed_at=row[7],
-            certificate_number=row[8],
-            revoked_reason=_reason_value(row[9]),
-        )
-        for row in session.execute(stmt)
-    ]
+    people = [_status(row) for row in session.execute(stmt)]
     # Sorted here, not in SQL: SQLite and PostgreSQL collate names differently.
     people.sort(key=lambda p: (p.unit_code, p.name.casefold(), p.identity_number))
     return people
@@ -547,6 +548,26 @@ def employees_status(
     code, then name. One query.
     """
     return _statuses(session, _status_query(campaign_id, set(unit_ids)))
+
+
+def employees_page(
+    session: Session, campaign_id: int, unit_ids: set[int], *, page: int, per_page: int
+) -> tuple[list[EmployeeStatus], bool]:
+    """Page ``page`` (from 1) of ``employees_status``, and whether another page follows.
+
+    The drill-down into a large OPD would otherwise list thousands of people on one page.
+    Sorted by the database (unit code, name, NIP), so names collate as the database does;
+    the database stops after the page, which reads the employees of a few units, not of the
+    whole sub-tree. One query.
+    """
+    stmt = (
+        _status_query(campaign_id, set(unit_ids))
+        .order_by(Unit.code, Employee.name, Employee.identity_number, Employee.id)
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    people = [_status(row) for row in session.execute(stmt)]
+    return people[:per_page], len(people) > per_page
 
 
 def not_signed(session: Session, campaign_id: int, unit_ids: set[int]) -> list[EmployeeStatus]:

@@ -15,6 +15,7 @@ from pakta.services.rollups import (
     View,
     below_threshold,
     daily_series,
+    employees_page,
     employees_status,
     hourly_series,
     not_signed,
@@ -590,3 +591,23 @@ def test_every_rollup_matches_a_brute_force_count(session, campaign, organisatio
             )
     finally:
         nested.rollback()
+
+
+def test_employees_come_a_page_at_a_time_in_unit_then_name_order(session, units, campaign):
+    names = ["Citra", "Ani", "Budi", "Dewi", "Eko"]
+    for name in names:
+        person(session, units["DINKES-P2P"], name=name)
+    sign(session, campaign, person(session, units["DINKES"], name="Zaki"))
+    scope = {units["DINKES"].id, units["DINKES-P2P"].id}
+    pages = [
+        employees_page(session, campaign.id, scope, page=number, per_page=2)
+        for number in (1, 2, 3, 4)
+    ]
+    assert [[p.name for p in people] for people, _more in pages] == [
+        ["Zaki", "Ani"],  # DINKES before DINKES-P2P, then by name
+        ["Budi", "Citra"],
+        ["Dewi", "Eko"],
+        [],
+    ]
+    assert [more for _people, more in pages] == [True, True, False, False]
+    assert pages[0][0][0].signed_at is not None and pages[0][0][1].signed_at is None
