@@ -1,5 +1,6 @@
 """What the benchmarks share: the repository on ``sys.path``, a migrated app on a fresh database,
-a temporary PostgreSQL database, the --postgresql-url option, and timing by medians.
+a temporary PostgreSQL database, the --postgresql-url option, a private redis-server, stopping
+the processes a bench started, and timing by medians.
 
 Imported first by each ``bench/*.py`` script (``python bench/x.py`` puts this folder on the
 path), so that the ``pakta`` imports after it find the package.
@@ -8,7 +9,10 @@ path), so that the ``pakta`` imports after it find the package.
 import argparse
 import contextlib
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -25,6 +29,7 @@ from pakta.db import make_engine  # noqa: E402
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+HOST = "127.0.0.1"
 
 
 def add_postgresql_url(parser: argparse.ArgumentParser, help: str) -> None:
@@ -56,9 +61,10 @@ def temporary_postgresql(server_url: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
-def migrated_app(database_url: str | None, directory: str):
+def migrated_app(database_url: str | None, directory: str, **overrides):
     """The app on ``database_url`` (an empty database), or on a SQLite file in ``directory``
-    when it is None, with the migrations applied; ``directory`` is its instance folder."""
+    when it is None, with the migrations applied; ``directory`` is its instance folder.
+    ``overrides`` change its configuration (ENV, REDIS_URL, ...)."""
     url = database_url or f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -69,8 +75,83 @@ def migrated_app(database_url: str | None, directory: str):
             "DATABASE_URL": url,
             "SECRET_KEY": BENCH_SECRET,
             "INSTANCE_PATH": directory,
+            **overrides,
         }
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL to its process group (it was started in a session of its own)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def start_processes(
+    command: list[str], count: int, env: dict, log: Path, cwd: Path = ROOT
+) -> list[subprocess.Popen]:
+    """``count`` processes of ``command``, each in a session of its own (so that
+    ``stop_process`` reaches what they fork), their output appended to ``log``."""
+    with log.open("ab") as output:
+        return [
+            subprocess.Popen(  # noqa: S603 - the benches' own commands
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+            for _ in range(count)
+        ]
+
+
+def start_redis(directory: str) -> tuple[subprocess.Popen, str]:
+    """A private Redis on a free port of the loopback (nothing saved, files in ``directory``),
+    started in a session of its own; returns the process and its URL. Stop it with
+    ``stop_process``."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            HOST,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            directory,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1) as probe:
+            probe.sendall(b"PING\r\n")
+            if probe.recv(16).startswith(b"+PONG"):
+                return process, f"redis://{HOST}:{port}/0"
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    stop_process(process)
+    raise RuntimeError("redis-server did not start")
 
 
 def timed_ms(
