@@ -101,7 +101,7 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
     time.sleep(1.0)  # the backends report their counts as they exit
     tables_after = counters.tables()
     signatures, _certificates = counters.counts()
-    wal = app.wal_bytes / app.count if app.count else 0.0
+    wal = app.wal_bytes / app.wal_signatures if app.wal_signatures else 0.0
     written = data.per_signature(tables_before, tables_after, {"floor_signature"}, signatures)
     floor_written = data.per_signature(
         tables_before,

@@ -121,6 +121,7 @@ def create_floor(database_url: str | None = None, secret: str | None = None) -> 
     # The real app's pool per process (pakta.db), so neither gets more connections.
     options = {} if url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 10}
     engine = create_engine(url, **options)
+    app.extensions["bench_floor_engine"] = engine  # for whoever has to dispose of it
     CSRFProtect(app)
 
     @app.get("/healthz")

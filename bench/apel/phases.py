@@ -79,7 +79,8 @@ class Phase:
     seconds: float = 0.0
     count: int = 0  # flows that ended inside the measured windows
     used: Counter = field(default_factory=Counter)
-    wal_bytes: int = 0
+    wal_bytes: int = 0  # written while the measured windows ran, with ...
+    wal_signatures: int = 0  # ... the signatures acknowledged meanwhile (a 303 each)
     ran_out: bool = False
 
     @property
@@ -97,6 +98,7 @@ class Phase:
         if not measured:
             return
         self.wal_bytes += counters.wal_lsn() - wal
+        self.wal_signatures += len(tally.acknowledged)
         self.used.update(CpuSnapshot.take(self.server, pids + counters.pids()).used_since(before))
         self.seconds += seconds
         self.count += sum(1 for done in tally.done_at if done <= start + seconds)

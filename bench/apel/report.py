@@ -1,6 +1,7 @@
 """What a run prints: percentiles, the CPU each side took, the targets (pass or fail) and
 the last line, one JSON object."""
 
+import math
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -17,8 +18,8 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    rank = math.ceil(p / 100 * len(ordered))  # the smallest value with p % at or below it
+    return ordered[max(0, min(len(ordered), rank) - 1)]
 
 
 def describe(values: list[float]) -> str:
