@@ -21,7 +21,7 @@ import os
 from base64 import b64decode
 from datetime import UTC, datetime
 
-from flask import Flask, abort, redirect, render_template_string, url_for
+from flask import Flask, abort, redirect, url_for
 from flask_wtf import CSRFProtect, FlaskForm
 from PIL import Image
 from sqlalchemy import (
@@ -59,7 +59,7 @@ _MAX_PNG_BYTES = 200 * 1024  # the real app's limit (services.signature_image)
 _MAX_SIZE = (2000, 1000)
 
 _PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Pakta</title></head>
-<body>{% if signed %}<p class="certificate-number">F-{{ signed.id }}</p>
+<body>{% if signed %}<p class="certificate-number">F-{{ signed.signed }}</p>
 <p>{{ signed.signed_at.isoformat() }}</p>{% else %}<form method="post">{{ form.csrf_token }}
 <input type="hidden" name="signature"><button>Tanda tangan</button></form>{% endif %}
 </body></html>"""
@@ -95,18 +95,13 @@ def checked_png(data_url: str) -> bytes:
     return data
 
 
-def _link_id(engine: Engine, token: str) -> int | None:
+def _look_up(engine: Engine, token: str):
+    """The link's id and its floor row's id and time (None before signing), or None."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    query = select(SigningLink.id).where(
-        SigningLink.token_hash == digest, SigningLink.voided_at.is_(None)
-    )
-    with engine.connect() as connection:
-        return connection.scalar(query)
-
-
-def _signed(engine: Engine, link_id: int):
-    query = select(floor_signature.c.id, floor_signature.c.signed_at).where(
-        floor_signature.c.link_id == link_id
+    query = (
+        select(SigningLink.id, floor_signature.c.id.label("signed"), floor_signature.c.signed_at)
+        .outerjoin(floor_signature, floor_signature.c.link_id == SigningLink.id)
+        .where(SigningLink.token_hash == digest, SigningLink.voided_at.is_(None))
     )
     with engine.connect() as connection:
         return connection.execute(query).first()
@@ -123,6 +118,7 @@ def create_floor(database_url: str | None = None, secret: str | None = None) -> 
     engine = create_engine(url, **options)
     app.extensions["bench_floor_engine"] = engine  # for whoever has to dispose of it
     CSRFProtect(app)
+    page = app.jinja_env.from_string(_PAGE)  # compiled once, as Flask caches file templates
 
     @app.get("/healthz")
     def healthz():
@@ -130,25 +126,24 @@ def create_floor(database_url: str | None = None, secret: str | None = None) -> 
 
     @app.route("/f/<token>", methods=["GET", "POST"])
     def sign(token: str):
-        link_id = _link_id(engine, token)
-        if link_id is None:
+        link = _look_up(engine, token)
+        if link is None:
             abort(404)
-        signed = _signed(engine, link_id)
         form = FloorForm()
-        if signed is not None:
+        if link.signed is not None:
             if form.is_submitted():
                 return redirect(url_for("sign", token=token), code=303)
-            return render_template_string(_PAGE, form=form, signed=signed)
+            return page.render(form=form, signed=link)
         if not form.is_submitted():
-            return render_template_string(_PAGE, form=form, signed=None)
+            return page.render(form=form, signed=None)
         try:
             # CSRFProtect refused a missing or wrong token before the view; this checks the field.
             if not form.validate():
                 raise BadPng("no signature")
             png = checked_png(form.signature.data)
         except BadPng:
-            return render_template_string(_PAGE, form=form, signed=None), 422
-        row = {"link_id": link_id, "png": png, "signed_at": datetime.now(UTC)}
+            return page.render(form=form, signed=None), 422
+        row = {"link_id": link.id, "png": png, "signed_at": datetime.now(UTC)}
         try:
             with engine.begin() as connection:
                 connection.execute(floor_signature.insert(), row)
