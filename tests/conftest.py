@@ -108,6 +108,45 @@ def app_variant(app, tmp_path):
 
 
 @pytest.fixture
+def limited_app(app, connection, tmp_path):
+    """Makes apps with rate limits on, as production runs, that see the test's data.
+
+    Flask-Limiter's ``limiter`` is one module-level object: ``init_app`` on an app with
+    RATELIMIT_ENABLED sets ``limiter.enabled`` (and its storage) for every app it serves,
+    so the shared test app would start counting too. The flag is put back and the counts
+    cleared afterwards, so other tests are unaffected.
+    """
+    from pakta.security import limiter
+
+    before = limiter.enabled
+    made = []
+
+    def make(storage_uri: str = "memory://", **overrides):
+        limited = create_app(
+            {
+                **app.config,
+                "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": storage_uri,
+                "INSTANCE_PATH": tmp_path / f"limited-{len(made)}",
+                **overrides,
+            }
+        )
+        limited.test_client_class = IsolatedClient
+        database(limited).sessionmaker.configure(
+            bind=connection, join_transaction_mode="create_savepoint"
+        )
+        made.append(limited)
+        limiter.reset()
+        return limited
+
+    yield make
+    limiter.reset()
+    limiter.enabled = before
+    for limited in made:
+        database(limited).engine.dispose()
+
+
+@pytest.fixture
 def connection(app):
     """Binds every session the app opens to one connection whose transaction is rolled back."""
     db = database(app)

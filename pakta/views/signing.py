@@ -8,7 +8,7 @@ from pakta.db import database, get_session
 from pakta.forms.signing import SignForm
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
-from pakta.security import limiter
+from pakta.security import count_as_failure, limiter, signing_failures, token_key
 from pakta.services import links, signing
 from pakta.services.certificates import jobs as certificate_jobs
 from pakta.services.signature_image import (
@@ -88,12 +88,27 @@ def try_to_sign(
     return outcome, None
 
 
+# Per link: one person's form, post, done page and a few reloads. Everyone behind one
+# office address signs on their own link, so the address alone is never limited here.
+LINK_LIMIT = "30 per minute"
+# The done page polls every 1.5 s.
+STATUS_LIMIT = "120 per minute"
+# Each download may render a PDF.
+DOWNLOAD_LIMIT = "10 per minute"
+
+
+def invalid_link():
+    count_as_failure()
+    return render_template("signing/invalid_link.html"), 404
+
+
 @bp.route("/s/<token>", methods=["GET", "POST"])
-@limiter.limit("600 per minute")
+@limiter.limit(LINK_LIMIT, key_func=token_key)
+@signing_failures
 def personal(token: str):
     opened = links.open_link(get_session(), token)
     if opened is None:
-        return render_template("signing/invalid_link.html"), 404
+        return invalid_link()
     campaign, employee, existing = opened.campaign, opened.employee, opened.signature
     if existing is not None:
         if request.method == "POST":
@@ -135,7 +150,8 @@ def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool
 
 
 @bp.get("/s/<token>/sertifikat/status")
-@limiter.limit("1200 per minute")
+@limiter.limit(STATUS_LIMIT, key_func=token_key)
+@signing_failures
 def certificate_status(token: str):
     """``{ready, url}`` for the done page's progress script; 404 for a link without a signature.
 
@@ -144,6 +160,8 @@ def certificate_status(token: str):
     """
     opened = links.open_link(get_session(), token)
     if opened is None or opened.signature is None:
+        if opened is None:
+            count_as_failure()
         response = jsonify(ready=False, error="not found")
         response.status_code = 404
     else:
@@ -169,7 +187,8 @@ def issue_on_the_spot(signature_id: int) -> bool:
 
 
 @bp.get("/s/<token>/sertifikat.pdf")
-@limiter.limit("60 per minute")
+@limiter.limit(DOWNLOAD_LIMIT, key_func=token_key)
+@signing_failures
 def certificate(token: str):
     """The certificate PDF, issued here first if no background job has issued it yet."""
     from pakta.services.certificates import issuing
@@ -178,7 +197,7 @@ def certificate(token: str):
     db = get_session()
     opened = links.open_link(db, token)
     if opened is None:
-        return render_template("signing/invalid_link.html"), 404
+        return invalid_link()
     signature = opened.signature
     if signature is None:
         return redirect(url_for("signing.personal", token=token))

@@ -1,0 +1,121 @@
+"""Rate limits on the personal links, with limits on as in production.
+
+One office address signs for a whole apel (a limit per link, not per address), while the
+same address guessing links is refused before its 60th unknown token.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from pakta import jobs
+from pakta.models import Employee, EmploymentType, Signature
+from pakta.security import FAILURES_PER_ADDRESS
+from pakta.services import links
+from pakta.views.signing import LINK_LIMIT
+
+OFFICE = {"REMOTE_ADDR": "203.0.113.7"}
+ALL_POINTS = {"points": ["1", "2", "3", "4"]}
+SIGNERS = 1000
+# Every request of the flow counted per address, as before: 600 a minute on /s/<token>.
+OLD_PER_ADDRESS_LIMIT = 600
+
+
+@pytest.fixture(autouse=True)
+def no_certificate_jobs(monkeypatch):
+    """The done page asks for a certificate; these tests are about the requests only."""
+    monkeypatch.setattr(jobs, "enqueue_certificate", lambda app, signature_id: None)
+
+
+def add_signers(session, unit, campaign, count: int) -> list[tuple[str, str]]:
+    """``count`` employees of ``unit`` with their links: (token, name) each; commits."""
+    session.add_all(
+        Employee(
+            identity_number=f"RL{index:05d}",
+            name=f"Pegawai Apel {index}",
+            position="Pelaksana",
+            employment_type=EmploymentType.PNS,
+            unit=unit,
+        )
+        for index in range(count)
+    )
+    session.flush()
+    rows = links.export_rows(session, campaign, None, None)
+    session.commit()
+    return [(row.token, row.name) for row in rows]
+
+
+def sign_through_link(client, token: str, name: str) -> list[int]:
+    """The three requests of one signature: the form, the post, the done page."""
+    form = client.get(f"/s/{token}", environ_base=OFFICE)
+    posted = client.post(
+        f"/s/{token}", data={"typed_name": name, **ALL_POINTS}, environ_base=OFFICE
+    )
+    done = client.get(f"/s/{token}", environ_base=OFFICE)
+    return [form.status_code, posted.status_code, done.status_code]
+
+
+def guess(client, count: int, address=OFFICE, start: int = 0) -> list[int]:
+    return [
+        client.get(f"/s/unknown-token-{start + n}", environ_base=address).status_code
+        for n in range(count)
+    ]
+
+
+def test_a_thousand_signers_behind_one_address_all_sign_without_a_429(
+    limited_app, session, units, campaign
+):
+    signers = add_signers(session, units["DINKES"], campaign, SIGNERS)
+    client = limited_app().test_client()
+    statuses = [sign_through_link(client, token, name) for token, name in signers]
+    # Far more requests than the old per-address allowance of a minute, let alone two.
+    assert 3 * SIGNERS > 2 * OLD_PER_ADDRESS_LIMIT
+    assert statuses == [[200, 303, 200]] * SIGNERS
+    assert session.scalar(select(func.count()).select_from(Signature)) == SIGNERS
+
+
+def test_one_address_trying_unknown_tokens_gets_a_429_before_its_60th_try(limited_app):
+    client = limited_app().test_client()
+    statuses = guess(client, 60)
+    assert 429 in statuses and statuses.index(429) < 59
+    assert set(statuses[: statuses.index(429)]) == {404}
+    # Another address is not held back by this one's failures.
+    assert guess(client, 1, address={"REMOTE_ADDR": "198.51.100.9"}) == [404]
+
+
+def test_the_failures_are_counted_across_the_links_certificates_and_status(limited_app):
+    client = limited_app().test_client()
+    allowed = int(FAILURES_PER_ADDRESS.split()[0])
+    paths = ["/s/nope-{n}", "/s/nope-{n}/sertifikat.pdf", "/s/nope-{n}/sertifikat/status"]
+    statuses = [
+        client.get(paths[n % 3].format(n=n), environ_base=OFFICE).status_code
+        for n in range(allowed)
+    ]
+    assert statuses == [404] * allowed
+    assert client.get("/s/nope-last", environ_base=OFFICE).status_code == 429
+
+
+def test_a_signer_behind_a_guessing_address_is_refused_only_once_it_has_failed_too_often(
+    limited_app, session, units, campaign
+):
+    (token, name), *_ = add_signers(session, units["DINKES"], campaign, 1)
+    client = limited_app().test_client()
+    allowed = int(FAILURES_PER_ADDRESS.split()[0])
+    guess(client, allowed - 1)
+    assert sign_through_link(client, token, name) == [200, 303, 200]
+
+
+def test_one_link_hammered_from_many_addresses_is_limited_per_link(
+    limited_app, session, units, campaign
+):
+    (token, _name), (other, _other_name) = add_signers(session, units["DINKES"], campaign, 2)
+    client = limited_app().test_client()
+    allowed = int(LINK_LIMIT.split()[0])
+    statuses = [
+        client.get(
+            f"/s/{token}", environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}"}
+        ).status_code
+        for n in range(allowed + 1)
+    ]
+    assert statuses == [200] * allowed + [429]
+    # The next person's link has its own allowance.
+    assert client.get(f"/s/{other}", environ_base=OFFICE).status_code == 200
