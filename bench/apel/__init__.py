@@ -1,7 +1,7 @@
 """The apel benchmark: the real signing flow against a floor of the same shape, limits on.
 
     .venv/bin/python -m bench.apel [--concurrency 50] [--duration 20] [--rounds 4]
-                                   [--warmup 3] [--paced-rate 25] [--paced-duration 20]
+                                   [--warmup 3] [--ramp 2] [--paced-rate 25] [--paced-duration 20]
                                    [--workers 4] [--employees 24000] [--render-after CORES]
                                    [--postgresql-url URL]
 
@@ -18,7 +18,9 @@ Run from the repository root. One run:
    the same database; every request comes from 127.0.0.1, as from one office Wi-Fi
    (``servers``);
 3. capacity: --concurrency closed-loop signers, the real app and the floor taking turns for
-   --rounds rounds after a warm-up (``phases``, ``client``);
+   --rounds rounds after a warm-up; each round counts the flows that end in its last
+   --duration / --rounds seconds, after a --ramp in which every signer's first flow is
+   under way (``phases``, ``client``);
 4. paced: --paced-rate signers a second arrive at the real app for --paced-duration
    seconds, each one's latency measured from its scheduled arrival;
 5. checks that every acknowledged signature is stored exactly once with the number shown,

@@ -30,6 +30,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="measured s per server")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up s per server")
+    parser.add_argument(
+        "--ramp", type=float, default=2.0, help="uncounted s at the start of every round"
+    )
     parser.add_argument("--paced-rate", type=float, default=25.0, help="arrivals a second")
     parser.add_argument("--paced-duration", type=float, default=20.0, help="paced seconds")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (both)")
@@ -90,7 +93,8 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         )
         print(
             f"\nCapacity: {args.concurrency} closed-loop signers, {args.warmup:g} s warm-up "
-            f"each, then {args.rounds} alternating rounds, {args.duration:g} s measured each"
+            f"each, then {args.rounds} alternating rounds, {args.duration:g} s counted each "
+            f"(after a {args.ramp:g} s ramp a round)"
         )
         phases.capacity(app, floor, counters, args)
         print(f"Paced: {args.paced_rate:g} arrivals/s for {args.paced_duration:g} s")
@@ -101,7 +105,7 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
     time.sleep(1.0)  # the backends report their counts as they exit
     tables_after = counters.tables()
     signatures, _certificates = counters.counts()
-    wal = app.wal_bytes / app.wal_signatures if app.wal_signatures else 0.0
+    wal = app.wal_bytes / app.signed if app.signed else 0.0
     written = data.per_signature(tables_before, tables_after, {"floor_signature"}, signatures)
     floor_written = data.per_signature(
         tables_before,
@@ -115,9 +119,9 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
     )
     print(f"  POST:  {report.describe(app.tally.post_ms)}")
     print(f"  flow:  {report.describe(app.tally.flow_ms)}  (3 requests, from the first GET)")
-    print(report.cpu_line(app.used, app.count))
+    print(report.cpu_line(app.used, app.signed))
     print(f"Floor: {floor.count} signatures in {floor.seconds:.0f} s ({floor.per_s:.1f}/s)")
-    print(report.cpu_line(floor.used, floor.count))
+    print(report.cpu_line(floor.used, floor.signed))
     for phase, name in ((app, "real app"), (floor, "floor")):
         if phase.ran_out:
             print(f"  ({name}: ran out of links; raise --employees)")
@@ -177,8 +181,11 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         writes_per_signature=round(written["writes"], 1),
         bytes_per_signature=round(written["bytes"]),
         wal_bytes_per_signature=round(wal),
-        gunicorn_cpu_ms_per_signature=round(app.used["gunicorn"] * 1000 / (app.count or 1), 1),
-        postgres_cpu_ms_per_signature=round(app.used["postgres"] * 1000 / (app.count or 1), 1),
+        gunicorn_cpu_ms_per_signature=round(app.used["gunicorn"] * 1000 / (app.signed or 1), 1),
+        postgres_cpu_ms_per_signature=round(app.used["postgres"] * 1000 / (app.signed or 1), 1),
+        floor_cpu_ms_per_signature=round(
+            (floor.used["gunicorn"] + floor.used["postgres"]) * 1000 / (floor.signed or 1), 1
+        ),
         certificates_per_worker_minute=round(rendering.per_worker_minute),
         certificate_bytes=round(certificate_bytes),
         all_certified=certificates >= signatures,

@@ -77,10 +77,12 @@ class Phase:
     work: client.Work
     tally: client.Tally = field(default_factory=client.Tally)
     seconds: float = 0.0
-    count: int = 0  # flows that ended inside the measured windows
+    count: int = 0  # flows that ended inside the measured windows: the throughput
+    # The CPU and WAL of the measured rounds (ramps included), and the signatures they
+    # acknowledged (a 303 each), which is what those were spent on.
     used: Counter = field(default_factory=Counter)
-    wal_bytes: int = 0  # written while the measured windows ran, with ...
-    wal_signatures: int = 0  # ... the signatures acknowledged meanwhile (a 303 each)
+    wal_bytes: int = 0
+    signed: int = 0
     ran_out: bool = False
 
     @property
@@ -88,20 +90,22 @@ class Phase:
         return self.count / self.seconds if self.seconds else 0.0
 
     def closed_loop(self, counters: Counters, seconds: float, args, measured: bool = True):
+        """A round: ``args.ramp`` seconds for the signers to get going (every one starts with
+        a fresh flow, none of which ends at once), then ``seconds`` counted."""
         pids = counters.pids()
         before, wal = CpuSnapshot.take(self.server, pids), counters.wal_lsn()
-        start = time.monotonic()
+        start = time.monotonic() + args.ramp
         tally = client.closed_loop(
-            args.concurrency, seconds, self.work, self.server.port, args.timeout
+            args.concurrency, args.ramp + seconds, self.work, self.server.port, args.timeout
         )
         self.tally.merge(tally)
         if not measured:
             return
         self.wal_bytes += counters.wal_lsn() - wal
-        self.wal_signatures += len(tally.acknowledged)
         self.used.update(CpuSnapshot.take(self.server, pids + counters.pids()).used_since(before))
+        self.signed += len(tally.acknowledged)
         self.seconds += seconds
-        self.count += sum(1 for done in tally.done_at if done <= start + seconds)
+        self.count += sum(1 for done in tally.done_at if start <= done <= start + seconds)
         self.ran_out |= time.monotonic() < start + seconds - 0.5
 
 
