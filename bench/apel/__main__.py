@@ -63,6 +63,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run(url: str, redis_url: str, args, instance: str) -> dict:
     secret = secrets.token_urlsafe(36)
+    args.redis_url = redis_url
     started = time.monotonic()
     data.prepare(url)
     token_ids = data.load(url, args.employees, secret, instance)
@@ -133,7 +134,8 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
     print(
         f"Database, per signature of the real app ({signatures} stored): "
         f"{written['writes']:.1f} row writes, {written['bytes']:,.0f} bytes of tables and "
-        f"indexes, {wal:,.0f} bytes of WAL (the server's, others' writes included); the floor: "
+        f"indexes, {wal:,.0f} bytes of WAL (the server's, others' writes included), "
+        f"{app.redis_commands / (app.signed or 1):.1f} Redis commands; the floor: "
         f"{floor_written['bytes']:,.0f} bytes a row"
     )
     report.print_errors(app.tally.errors + floor.tally.errors)
@@ -181,6 +183,7 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         writes_per_signature=round(written["writes"], 1),
         bytes_per_signature=round(written["bytes"]),
         wal_bytes_per_signature=round(wal),
+        redis_commands_per_signature=round(app.redis_commands / (app.signed or 1), 1),
         gunicorn_cpu_ms_per_signature=round(app.used["gunicorn"] * 1000 / (app.signed or 1), 1),
         postgres_cpu_ms_per_signature=round(app.used["postgres"] * 1000 / (app.signed or 1), 1),
         floor_cpu_ms_per_signature=round(

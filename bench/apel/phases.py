@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 from bench._common import stop_process
 from bench.apel import client, servers
 from bench.apel.data import Counters
@@ -68,6 +70,15 @@ class CpuSnapshot:
         return used
 
 
+def redis_commands(url: str) -> int:
+    """Commands the bench's private Redis has processed (limits and job queue alike)."""
+    connection = redis.Redis.from_url(url)
+    try:
+        return connection.info("stats")["total_commands_processed"]
+    finally:
+        connection.close()
+
+
 @dataclass
 class Phase:
     """One server's load: everything it saw (warm-up included, for the checks) and the
@@ -82,6 +93,7 @@ class Phase:
     # acknowledged (a 303 each), which is what those were spent on.
     used: Counter = field(default_factory=Counter)
     wal_bytes: int = 0
+    redis_commands: int = 0
     signed: int = 0
     ran_out: bool = False
 
@@ -94,6 +106,7 @@ class Phase:
         a fresh flow, none of which ends at once), then ``seconds`` counted."""
         pids = counters.pids()
         before, wal = CpuSnapshot.take(self.server, pids), counters.wal_lsn()
+        commands = redis_commands(args.redis_url)
         start = time.monotonic() + args.ramp
         tally = client.closed_loop(
             args.concurrency, args.ramp + seconds, self.work, self.server.port, args.timeout
@@ -102,6 +115,7 @@ class Phase:
         if not measured:
             return
         self.wal_bytes += counters.wal_lsn() - wal
+        self.redis_commands += redis_commands(args.redis_url) - commands
         self.used.update(CpuSnapshot.take(self.server, pids + counters.pids()).used_since(before))
         self.signed += len(tally.acknowledged)
         self.seconds += seconds
