@@ -77,6 +77,7 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
     )
     counters = data.Counters(url)
     tables_before = counters.tables()
+    redis_before = phases.redis_info(redis_url, "memory", "used_memory")
     log = Path(instance) / "servers.log"
     png_url = client.signature_data_url()
     app_port, floor_port = free_port(), free_port()
@@ -104,6 +105,9 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         for server in running:
             server.stop()
     time.sleep(1.0)  # the backends report their counts as they exit
+    # Every signature's job still waits in the queue, with the limits' counters of the last
+    # minute: what a backlog costs Redis.
+    redis_bytes = phases.redis_info(redis_url, "memory", "used_memory") - redis_before
     tables_after = counters.tables()
     signatures, _certificates = counters.counts()
     wal = app.wal_bytes / app.signed if app.signed else 0.0
@@ -135,7 +139,9 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         f"Database, per signature of the real app ({signatures} stored): "
         f"{written['writes']:.1f} row writes, {written['bytes']:,.0f} bytes of tables and "
         f"indexes, {wal:,.0f} bytes of WAL (the server's, others' writes included), "
-        f"{app.redis_commands / (app.signed or 1):.1f} Redis commands; the floor: "
+        f"{app.redis_commands / (app.signed or 1):.1f} Redis commands, "
+        f"{redis_bytes / (signatures or 1):,.0f} bytes of Redis memory while its job waits; "
+        "the floor: "
         f"{floor_written['bytes']:,.0f} bytes a row"
     )
     report.print_errors(app.tally.errors + floor.tally.errors)
@@ -184,6 +190,7 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
         bytes_per_signature=round(written["bytes"]),
         wal_bytes_per_signature=round(wal),
         redis_commands_per_signature=round(app.redis_commands / (app.signed or 1), 1),
+        redis_bytes_per_queued_signature=round(redis_bytes / (signatures or 1)),
         gunicorn_cpu_ms_per_signature=round(app.used["gunicorn"] * 1000 / (app.signed or 1), 1),
         postgres_cpu_ms_per_signature=round(app.used["postgres"] * 1000 / (app.signed or 1), 1),
         floor_cpu_ms_per_signature=round(

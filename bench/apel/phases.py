@@ -70,13 +70,17 @@ class CpuSnapshot:
         return used
 
 
-def redis_commands(url: str) -> int:
-    """Commands the bench's private Redis has processed (limits and job queue alike)."""
+def redis_info(url: str, section: str, name: str) -> int:
+    """One figure of the bench's private Redis's INFO (limits and job queue alike)."""
     connection = redis.Redis.from_url(url)
     try:
-        return connection.info("stats")["total_commands_processed"]
+        return connection.info(section)[name]
     finally:
         connection.close()
+
+
+def redis_commands(url: str) -> int:
+    return redis_info(url, "stats", "total_commands_processed")
 
 
 @dataclass
