@@ -121,7 +121,9 @@ def limited_app(app, connection, tmp_path):
     before = limiter.enabled
     made = []
 
-    def make(storage_uri: str = "memory://", **overrides):
+    def make(storage_uri: str = "memory://", *, own_database: bool = False, **overrides):
+        """An app with limits kept in ``storage_uri``; with ``own_database`` it uses the
+        ``DATABASE_URL`` given instead of the test's rolled-back connection."""
         limited = create_app(
             {
                 **app.config,
@@ -132,9 +134,10 @@ def limited_app(app, connection, tmp_path):
             }
         )
         limited.test_client_class = IsolatedClient
-        database(limited).sessionmaker.configure(
-            bind=connection, join_transaction_mode="create_savepoint"
-        )
+        if not own_database:
+            database(limited).sessionmaker.configure(
+                bind=connection, join_transaction_mode="create_savepoint"
+            )
         made.append(limited)
         limiter.reset()
         return limited

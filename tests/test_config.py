@@ -36,6 +36,13 @@ def test_production_accepts_a_real_secret_and_sets_secure_cookies(tmp_path):
     assert settings["SESSION_COOKIE_SECURE"] is True
 
 
+def test_production_leaves_rate_limits_on(tmp_path, monkeypatch):
+    # Only the tests switch them off (tests/conftest.py); Flask-Limiter is on unless told.
+    monkeypatch.delenv("PAKTA_RATELIMIT_ENABLED", raising=False)
+    settings = load(str(tmp_path), {"ENV": "production", "SECRET_KEY": "s" * 48})
+    assert settings.get("RATELIMIT_ENABLED", True) is True
+
+
 def test_settings_come_from_pakta_environment_variables(tmp_path, monkeypatch):
     monkeypatch.setenv("PAKTA_BASE_URL", "https://pakta.sukabumikota.go.id/")
     monkeypatch.setenv("PAKTA_TIMEZONE", "Asia/Makassar")

@@ -29,7 +29,7 @@ from pakta.forms.signing import SignForm
 from pakta.i18n import _
 from pakta.models import ApelSession, Employee, Signature, SignatureMethod, Unit, utcnow
 from pakta.qr import qr_svg
-from pakta.security import limiter
+from pakta.security import count_as_failure, hashed_key, limiter, signing_failures
 from pakta.services import apel as apel_service
 from pakta.services import audit, campaigns, signing, units
 from pakta.templating import local_datetime
@@ -41,9 +41,11 @@ bp = Blueprint("apel", __name__)
 GRANT_KEY = "apel_pass"
 ENTRY_KEY = "apel_entry"
 DONE_KEY = "apel_done"
-# Everyone at an apel on the office Wi-Fi can share one address: the limit is generous,
-# the per-NIP and per-address counts of failed identity checks do the real work.
-SIGNER_LIMIT = "3000 per minute"
+# Everyone at an apel on the office Wi-Fi can share one address, so nothing here is limited
+# per address except failures (``signing_failures``). Code checks are limited per NIP (the
+# database also locks a NIP, or an address, after a few wrong codes), signing per pass.
+NIP_LIMIT = "10 per minute"
+HOLDER_LIMIT = "30 per minute"
 
 
 @bp.after_request
@@ -196,8 +198,22 @@ def qr(public_id: str):
 def _public_apel(public_id: str) -> ApelSession:
     apel = apel_service.get(get_session(), public_id)
     if apel is None:
+        count_as_failure()
         abort(404)
     return apel
+
+
+def nip_key() -> str:
+    return hashed_key("nip", apel_service.normalize_number(request.form.get("number", "")))
+
+
+def pass_key() -> str:
+    """The holder of the signing pass in this browser session; without one, the address
+    (such a request only gets the page asking to scan again)."""
+    granted = session.get(GRANT_KEY)
+    if isinstance(granted, dict) and granted.get("employee") is not None:
+        return f"pass:{granted.get('apel')}:{granted.get('employee')}"
+    return "no-pass:" + (request.remote_addr or "")
 
 
 def _rescan(apel: ApelSession | None, reason: str, status_code: int = 410):
@@ -215,7 +231,8 @@ def _has_entry(apel: ApelSession) -> bool:
 
 
 @bp.route("/a/<public_id>/<token>", methods=["GET", "POST"])
-@limiter.limit(SIGNER_LIMIT)
+@limiter.limit(NIP_LIMIT, key_func=nip_key, methods=["POST"])
+@signing_failures
 def entry(public_id: str, token: str):
     db = get_session()
     apel = _public_apel(public_id)
@@ -224,6 +241,7 @@ def entry(public_id: str, token: str):
         return _rescan(apel, "closed")
     check = apel_service.check_token(apel, token, now)
     if check is apel_service.TokenCheck.INVALID:
+        count_as_failure()
         abort(404)
     # A scan in time gives a few minutes to type the NIP and code, even as the token ages.
     if check is apel_service.TokenCheck.EXPIRED and not (
@@ -257,6 +275,7 @@ def entry(public_id: str, token: str):
             session.pop(DONE_KEY, None)
             session[GRANT_KEY] = apel_service.make_pass(apel, result.employee, now)
             return redirect(url_for("apel.sign", public_id=apel.public_id), code=303)
+        count_as_failure()
         error, status_code = _refusal_message(result), 429 if result.retry_at else 422
     elif request.method == "POST":
         error, status_code = _("Fill in your NIP and your verification code."), 422
@@ -299,7 +318,8 @@ def _finish(signature: Signature, apel: ApelSession, *, created: bool):
 
 
 @bp.route("/a/<public_id>/tanda-tangan", methods=["GET", "POST"])
-@limiter.limit(SIGNER_LIMIT)
+@limiter.limit(HOLDER_LIMIT, key_func=pass_key)
+@signing_failures
 def sign(public_id: str):
     db = get_session()
     apel = _public_apel(public_id)

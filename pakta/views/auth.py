@@ -3,12 +3,13 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from pakta.db import get_session
 from pakta.forms.auth import ChangePasswordForm, LoginForm
 from pakta.i18n import LOCALES, _
-from pakta.security import limiter
+from pakta.security import count_as_failure, hashed_key, is_failure, limiter
 from pakta.services import accounts, audit
 
 bp = Blueprint("auth", __name__)
@@ -24,8 +25,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# Only failed logins count, per account (whatever the address: a password guessed from a
+# botnet) and per address (whatever the account: colleagues logging in from one office
+# are not refused, one address trying passwords is).
+ACCOUNT_LIMIT = "10 per minute; 50 per hour"
+FAILURES_PER_ADDRESS = "10 per minute; 50 per hour"
+
+
+def account_key() -> str:
+    return hashed_key("account", accounts.normalize_email(request.form.get("email", "")))
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit(ACCOUNT_LIMIT, key_func=account_key, methods=["POST"], deduct_when=is_failure)
+@limiter.limit(
+    FAILURES_PER_ADDRESS, key_func=get_remote_address, methods=["POST"], deduct_when=is_failure
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
@@ -34,6 +49,7 @@ def login():
         db = get_session()
         user = accounts.authenticate(db, form.email.data, form.password.data)
         if user is None:
+            count_as_failure()
             flash(_("Wrong email or password."), "error")
         else:
             login_user(user)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pakta import keys
 from pakta.models import (
@@ -20,6 +20,7 @@ from pakta.models import (
 )
 from pakta.services import apel, signing
 from pakta.services.certificates import revocations
+from tests.conftest import add_people
 
 CODE = "482913"
 BUDI = "198609262015051001"
@@ -457,3 +458,82 @@ def test_the_status_document_leaves_out_revoked_signatures(
     status = client.get(f"/apel/{dinkes_apel.public_id}/status.json").get_json()
     assert (status["signed"], status["roster"], status["today"]) == (1, 2, 1)
     assert status["recent"] == ["Siti"]
+
+
+# -- rate limits, on as in production -----------------------------------------------------
+
+OFFICE = {"REMOTE_ADDR": "203.0.113.7"}
+# The old limit: 3,000 requests a minute per address on the entry and signing pages, and a
+# signer through the apel makes five requests (scan, code, form, signature, done page).
+OLD_PER_ADDRESS_LIMIT = 3000
+APEL_SIGNERS = OLD_PER_ADDRESS_LIMIT // 5 + 20
+
+
+def sign_at_the_apel(client, made: ApelSession, number: str, name: str) -> list[int]:
+    url, sign_url = entry(made), f"/a/{made.public_id}/tanda-tangan"
+    scan = client.get(url, environ_base=OFFICE)
+    identified = client.post(url, data={"number": number, "code": CODE}, environ_base=OFFICE)
+    form = client.get(sign_url, environ_base=OFFICE)
+    signed = client.post(sign_url, data={"typed_name": name, **ALL_POINTS}, environ_base=OFFICE)
+    done = client.get(signed.headers.get("Location", sign_url), environ_base=OFFICE)
+    return [response.status_code for response in (scan, identified, form, signed, done)]
+
+
+def test_more_apel_signers_than_one_address_could_once_sign_all_sign_from_it(
+    limited_app, session, units, dinkes_apel, monkeypatch
+):
+    from pakta import jobs
+
+    monkeypatch.setattr(jobs, "enqueue_certificate", lambda app, signature_id: None)
+    add_people(session, units["DINKES"], APEL_SIGNERS, 0, dinkes_apel.campaign, "AP", email=False)
+    session.execute(
+        update(Employee).values(verification_code_hash=keys.verification_code_digest(CODE))
+    )
+    session.commit()
+    app = limited_app()
+    statuses = [
+        # Each phone is a browser of its own, all behind the office's one address.
+        sign_at_the_apel(app.test_client(), dinkes_apel, f"AP{n:04d}", f"AP Pegawai {n}")
+        for n in range(APEL_SIGNERS)
+    ]
+    assert 5 * APEL_SIGNERS > OLD_PER_ADDRESS_LIMIT
+    assert statuses == [[200, 303, 200, 303, 200]] * APEL_SIGNERS
+    assert session.scalar(select(func.count()).select_from(Signature)) == APEL_SIGNERS
+
+
+def test_code_checks_for_one_nip_are_limited_per_nip_whatever_the_address(
+    limited_app, dinkes_apel, budi
+):
+    from pakta.views.apel import NIP_LIMIT
+
+    client = limited_app().test_client()
+    allowed = int(NIP_LIMIT.split()[0])
+    url = entry(dinkes_apel)
+    responses = [
+        client.post(
+            url,
+            data={"number": BUDI, "code": "000000"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
+        for n in range(allowed + 1)
+    ]
+    # The database's own lock answers first, on its page with the form...
+    assert [r.status_code for r in responses[:allowed]] == [422] * 5 + [429] * (allowed - 5)
+    assert all('name="number"' in r.text for r in responses[:allowed])
+    # ...and past the NIP's allowance nothing reaches the database any more.
+    assert responses[allowed].status_code == 429
+    assert 'name="number"' not in responses[allowed].text
+
+
+def test_one_address_guessing_apels_and_links_gets_a_429_before_its_60th_try(
+    limited_app, dinkes_apel
+):
+    client = limited_app().test_client()
+    guesses = [
+        f"/a/{dinkes_apel.public_id}/{apel.window_at(utcnow())}.forged",
+        "/a/no-such-apel/1.x",
+        "/s/no-such-link",
+    ]
+    statuses = [client.get(guesses[n % 3], environ_base=OFFICE).status_code for n in range(60)]
+    assert 429 in statuses and statuses.index(429) < 59
+    assert set(statuses[: statuses.index(429)]) == {404}

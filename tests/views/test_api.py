@@ -6,11 +6,8 @@ from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import validate as validate_document
 from sqlalchemy import select
 
-from pakta import create_app
-from pakta.db import database
 from pakta.models import ApiToken, Employee, EmploymentType, SignatureMethod, utcnow
 from pakta.services import api_tokens, signing
-from tests.conftest import IsolatedClient
 
 PNS, PPPK, NON_ASN = EmploymentType.PNS, EmploymentType.PPPK, EmploymentType.NON_ASN
 
@@ -236,25 +233,9 @@ def test_every_error_under_the_api_is_json(client, pemda_token):
 
 
 @pytest.fixture
-def limited_client(app, tmp_path):
-    """A second app with rate limits on; the shared limiter is switched back afterwards.
-
-    (The same fixture as in test_verify.py: see there why.) This app has its own
-    engine, outside the test's transaction, so it sees no tokens: it counts 401s.
-    """
-    from pakta.security import limiter
-
-    before = limiter.enabled
-    limited = create_app(
-        {**app.config, "RATELIMIT_ENABLED": True, "INSTANCE_PATH": tmp_path / "instance"}
-    )
-    limited.test_client_class = IsolatedClient
-    try:
-        yield limited.test_client()
-    finally:
-        limiter.reset()
-        limiter.enabled = before
-        database(limited).engine.dispose()
+def limited_client(limited_app):
+    """A client of an app with rate limits on (see ``limited_app`` in conftest)."""
+    return limited_app().test_client()
 
 
 def test_the_121st_rollup_request_of_a_token_within_a_minute_is_refused(limited_client):

@@ -8,13 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pakta import jobs
-from pakta.models import Employee, EmploymentType, Signature
+from pakta.models import Signature
 from pakta.security import FAILURES_PER_ADDRESS
-from pakta.services import links
 from pakta.views.signing import LINK_LIMIT
+from tests.views.signing_flows import OFFICE, add_signers, guess, sign_through_link
 
-OFFICE = {"REMOTE_ADDR": "203.0.113.7"}
-ALL_POINTS = {"points": ["1", "2", "3", "4"]}
 SIGNERS = 1000
 # Every request of the flow counted per address, as before: 600 a minute on /s/<token>.
 OLD_PER_ADDRESS_LIMIT = 600
@@ -24,41 +22,6 @@ OLD_PER_ADDRESS_LIMIT = 600
 def no_certificate_jobs(monkeypatch):
     """The done page asks for a certificate; these tests are about the requests only."""
     monkeypatch.setattr(jobs, "enqueue_certificate", lambda app, signature_id: None)
-
-
-def add_signers(session, unit, campaign, count: int) -> list[tuple[str, str]]:
-    """``count`` employees of ``unit`` with their links: (token, name) each; commits."""
-    session.add_all(
-        Employee(
-            identity_number=f"RL{index:05d}",
-            name=f"Pegawai Apel {index}",
-            position="Pelaksana",
-            employment_type=EmploymentType.PNS,
-            unit=unit,
-        )
-        for index in range(count)
-    )
-    session.flush()
-    rows = links.export_rows(session, campaign, None, None)
-    session.commit()
-    return [(row.token, row.name) for row in rows]
-
-
-def sign_through_link(client, token: str, name: str) -> list[int]:
-    """The three requests of one signature: the form, the post, the done page."""
-    form = client.get(f"/s/{token}", environ_base=OFFICE)
-    posted = client.post(
-        f"/s/{token}", data={"typed_name": name, **ALL_POINTS}, environ_base=OFFICE
-    )
-    done = client.get(f"/s/{token}", environ_base=OFFICE)
-    return [form.status_code, posted.status_code, done.status_code]
-
-
-def guess(client, count: int, address=OFFICE, start: int = 0) -> list[int]:
-    return [
-        client.get(f"/s/unknown-token-{start + n}", environ_base=address).status_code
-        for n in range(count)
-    ]
 
 
 def test_a_thousand_signers_behind_one_address_all_sign_without_a_429(

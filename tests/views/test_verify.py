@@ -11,14 +11,11 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from pakta import create_app
-from pakta.db import database
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate
 from pakta.services.certificates import issuing, revocations, tokens
 from pakta.services.identity import mask_identity
 from pakta.templating import local_datetime
-from tests.conftest import IsolatedClient
 
 NIP = "198609262015051001"  # the `signed` fixture's employee
 BIRTH_DATE_DIGITS = NIP[:8]
@@ -210,26 +207,9 @@ def test_the_api_reports_revocation_and_nothing_personal_for_invalid_tokens(
 
 
 @pytest.fixture
-def limited_client(app, tmp_path):
-    """A second app with rate limits on.
-
-    Flask-Limiter's ``limiter`` is one module-level object: ``init_app`` on an app with
-    RATELIMIT_ENABLED sets ``limiter.enabled`` for every app it serves, so the shared test
-    app would start counting too. Put the flag back afterwards so other tests are unaffected.
-    """
-    from pakta.security import limiter
-
-    before = limiter.enabled
-    limited = create_app(
-        {**app.config, "RATELIMIT_ENABLED": True, "INSTANCE_PATH": tmp_path / "instance"}
-    )
-    limited.test_client_class = IsolatedClient
-    try:
-        yield limited.test_client()
-    finally:
-        limiter.reset()
-        limiter.enabled = before
-        database(limited).engine.dispose()
+def limited_client(limited_app):
+    """A client of an app with rate limits on (see ``limited_app`` in conftest)."""
+    return limited_app().test_client()
 
 
 @pytest.mark.parametrize("path", ["/v/garbage", "/V/GARBAGE", "/api/v1/verify/garbage"])
