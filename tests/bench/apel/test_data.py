@@ -1,0 +1,46 @@
+from bench.apel import data
+
+
+def test_every_acknowledged_signature_stored_once_with_its_number_is_exactly_once():
+    check = data.compare({1: "A-1", 2: ""}, {1: ["A-1"], 2: ["A-2"]})
+    assert check.exactly_once
+    assert (check.acknowledged, check.stored) == (2, 2)
+
+
+def test_a_signature_stored_twice_is_a_duplicate():
+    check = data.compare({1: "A-1"}, {1: ["A-1", "A-9"]})
+    assert check.duplicates == 1
+    assert not check.exactly_once
+
+
+def test_an_acknowledged_signature_missing_from_the_database_is_counted():
+    check = data.compare({1: "A-1", 2: "A-2"}, {1: ["A-1"]})
+    assert check.missing == 1
+    assert not check.exactly_once
+
+
+def test_a_signature_stored_under_another_number_than_shown_is_counted():
+    check = data.compare({1: "A-1"}, {1: ["A-7"]})
+    assert check.mismatched == 1
+    assert not check.exactly_once
+
+
+def test_a_stored_signature_nobody_saw_acknowledged_is_reported_apart():
+    check = data.compare({1: "A-1"}, {1: ["A-1"], 2: ["A-2"]})
+    assert check.unacknowledged == 1
+    assert check.exactly_once
+
+
+def test_writes_and_bytes_per_signature_leave_the_skipped_tables_out():
+    before = {"signature": (10, 8192), "floor_signature": (0, 0)}
+    after = {"signature": (30, 16384), "tally": (20, 8192), "floor_signature": (500, 99999)}
+    assert data.per_signature(before, after, {"floor_signature"}, 20) == {
+        "writes": 2.0,
+        "bytes": 819.2,
+    }
+
+
+def test_the_bench_loads_a_link_for_everyone(bench_site):
+    url, token_ids = bench_site
+    assert len(token_ids) == 6
+    assert data.stored_numbers(url, list(token_ids.values())) == {}
