@@ -11,7 +11,6 @@ cookie), POST it with a drawn PNG as a data: URL, expect a 303 to the same link 
 to the done page, which shows the certificate number. Anything else is an error.
 """
 
-import html
 import http.client
 import io
 import itertools
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from bench._common import hidden_value
 from pakta.services import demo
 
 HOST = "127.0.0.1"
@@ -33,17 +33,7 @@ USER_AGENT = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36 pakta-bench"
 )
-_HIDDEN = r'<input[^>]*\bname="{name}"[^>]*>'
-_VALUE = re.compile(r'\bvalue="([^"]*)"')
 _CERTIFICATE = re.compile(r'class="certificate-number">\s*([^<\s]+)\s*<')
-
-
-def hidden_value(page: str, name: str) -> str | None:
-    tag = re.search(_HIDDEN.format(name=re.escape(name)), page)
-    if tag is None:
-        return None
-    value = _VALUE.search(tag.group(0))
-    return html.unescape(value.group(1)) if value else None
 
 
 def signature_data_url() -> str:

@@ -10,18 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench._common import HOST, ROOT, start_processes, stop_process
+from bench._common import HOST, ROOT, log_tail, start_processes, stop_process
 
 START_TIMEOUT = 60.0
 APP = "bench.apel.app:create_bench_app()"
 FLOOR = "bench.apel.floor:create_floor()"
-
-
-def log_tail(log: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def app_environment(url: str, secret: str, instance: str, port: int, redis_url: str) -> dict:
