@@ -12,6 +12,7 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     from pakta.commands import (
+        backup,
         campaigns,
         certificates,
         db,
@@ -40,3 +41,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens.tokens_group)
     app.cli.add_command(rollups.rollups_group)
     app.cli.add_command(worker.worker_command)
+    app.cli.add_command(backup.backup_command)
+    app.cli.add_command(backup.restore_command)

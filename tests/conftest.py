@@ -554,3 +554,64 @@ def ca_issued_seal(tmp_path) -> CaIssuedSeal:
         )
     )
     return CaIssuedSeal(str(path), password, ca.public_bytes(serialization.Encoding.DER))
+
+
+# -- whole instances on their own databases, for backups ----------------------------------
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An app with its own committed database and instance folder (not rolled back)."""
+
+    app: object
+    url: str
+    token: str | None = None  # a certificate issued there
+
+
+def issue_committed_certificate(app) -> str:
+    """Keys, a campaign, one kiosk signature and its certificate, committed in ``app``'s own
+    database; returns the certificate's token."""
+    from pakta.keys import certificate, seal
+    from pakta.models import SignatureMethod, Unit
+    from pakta.services import signing
+    from pakta.services.certificates import issuing
+
+    with Session(database(app).engine) as db:
+        certificate.init(db, app.instance_path, None)
+        seal.init_self_signed(app.instance_path, "Pemerintah Kota Contoh")
+        unit = Unit(code="CADANGAN", name="Dinas Cadangan")
+        db.add(unit)
+        signature = signing.sign(
+            db,
+            campaign=make_campaign(db),
+            employee=make_employee(db, unit),
+            method=SignatureMethod.KIOSK,
+            evidence=signing.Evidence(typed_name="Budi Santoso", acknowledged_points=[1, 2, 3, 4]),
+        ).signature
+        issued = issuing.issue(
+            db, signature, issuing.Issuer.from_config(app.config, app.instance_path)
+        )
+        db.commit()
+        return issued.token
+
+
+@pytest.fixture
+def source_instance(app_variant, tmp_path) -> Iterator[Instance]:
+    """An instance at the newest migration that has issued one certificate."""
+    (tmp_path / "source-db").mkdir()
+    with fresh_database(tmp_path / "source-db") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        made = app_variant(DATABASE_URL=url, INSTANCE_PATH=tmp_path / "source")
+        with made.app_context():
+            token = issue_committed_certificate(made)
+        yield Instance(made, url, token)
+
+
+@pytest.fixture
+def empty_instance(app_variant, tmp_path) -> Iterator[Instance]:
+    """A new instance whose database has no tables and whose folder has no keys."""
+    (tmp_path / "target-db").mkdir()
+    with fresh_database(tmp_path / "target-db") as url:
+        yield Instance(app_variant(DATABASE_URL=url, INSTANCE_PATH=tmp_path / "target"), url)
