@@ -596,7 +596,19 @@ def issue_committed_certificate(app) -> str:
 
 
 @pytest.fixture
-def source_instance(app_variant, tmp_path) -> Iterator[Instance]:
+def backup_tools(app) -> None:
+    """On PostgreSQL, backups need pg_dump and pg_restore of the server's major version."""
+    from pakta.services.backups import dumps
+
+    engine = database(app).engine
+    if engine.dialect.name == "postgresql":
+        for tool in ("pg_dump", "pg_restore"):
+            if dumps.postgres_tool(engine, tool) is None:
+                pytest.skip(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+
+
+@pytest.fixture
+def source_instance(app_variant, tmp_path, backup_tools) -> Iterator[Instance]:
     """An instance at the newest migration that has issued one certificate."""
     (tmp_path / "source-db").mkdir()
     with fresh_database(tmp_path / "source-db") as url:
@@ -610,7 +622,7 @@ def source_instance(app_variant, tmp_path) -> Iterator[Instance]:
 
 
 @pytest.fixture
-def empty_instance(app_variant, tmp_path) -> Iterator[Instance]:
+def empty_instance(app_variant, tmp_path, backup_tools) -> Iterator[Instance]:
     """A new instance whose database has no tables and whose folder has no keys."""
     (tmp_path / "target-db").mkdir()
     with fresh_database(tmp_path / "target-db") as url:

@@ -1,9 +1,11 @@
 """`pakta backup FILE` and `pakta restore FILE`: the database and, when asked, the keys."""
 
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from pakta.commands import fail
 from pakta.db import database
@@ -13,9 +15,8 @@ from pakta.i18n import _
 def _passphrase(confirm: bool) -> str:
     """Asked at the terminal (hidden, twice when it is new), or one line of standard input
     when that is not a terminal, so scripts can pipe it in without it reaching ``ps``."""
-    stdin = click.get_text_stream("stdin")
-    if not stdin.isatty():
-        return stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt(_("Passphrase for the keys"), hide_input=True, confirmation_prompt=confirm)
 
 
@@ -24,6 +25,7 @@ def _passphrase(confirm: bool) -> str:
 @click.option(
     "--with-keys", is_flag=True, help="Include the instance's keys, encrypted with a passphrase."
 )
+@with_appcontext
 def backup_command(file: Path, with_keys: bool) -> None:
     """Write a backup of the database (and, with --with-keys, the keys) to FILE."""
     from pakta.services import backups
@@ -45,6 +47,7 @@ def backup_command(file: Path, with_keys: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--with-keys", is_flag=True, help="Restore the keys too (asks for the passphrase).")
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
 def restore_command(file: Path, with_keys: bool, force: bool) -> None:
     """Restore the database (and, with --with-keys, the keys) from a backup FILE."""
     from pakta.services import backups

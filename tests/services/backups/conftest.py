@@ -1,22 +1,11 @@
+"""Reading and editing backup files in tests."""
+
 import io
 import json
 import tarfile
 from pathlib import Path
 
-import pytest
-
-from pakta.db import database
-from pakta.services.backups import archive, dumps
-
-
-@pytest.fixture(autouse=True)
-def postgres_tools(app):
-    """On PostgreSQL, backups need pg_dump and pg_restore of the server's major version."""
-    engine = database(app).engine
-    if engine.dialect.name == "postgresql":
-        for tool in ("pg_dump", "pg_restore"):
-            if dumps.postgres_tool(engine, tool) is None:
-                pytest.skip(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
+from pakta.services.backups import archive
 
 
 def rewrite_manifest(path: Path, **changes) -> None:
