@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from pakta.commands import (
         campaigns,
         certificates,
+        check,
         db,
         demo,
         keys,
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens.tokens_group)
     app.cli.add_command(rollups.rollups_group)
     app.cli.add_command(worker.worker_command)
+    app.cli.add_command(check.check_command)

@@ -1,0 +1,138 @@
+"""`pakta check` on a production configuration, each problem named."""
+
+import os
+
+import pytest
+
+from pakta.db import database, get_session
+from pakta.keys import certificate, seal
+from tests.servers import HOST, free_port
+
+
+@pytest.fixture
+def production(app_variant, connection, tmp_path):
+    """Runs `pakta check` on a production configuration with keys in its own instance
+    folder, changed by the overrides given; the app sees the test's rolled-back data."""
+
+    def check(*, keys=True, **overrides):
+        settings = {
+            "ENV": "production",
+            "BASE_URL": "https://pakta.contoh.go.id",
+            "INSTANCE_PATH": tmp_path / "instance",
+            **overrides,
+        }
+        variant = app_variant(**settings)
+        database(variant).sessionmaker.configure(
+            bind=connection, join_transaction_mode="create_savepoint"
+        )
+        if keys:
+            with variant.app_context():
+                session = get_session()
+                certificate.init(session, variant.instance_path, None)
+                session.commit()
+                seal.init_self_signed(variant.instance_path, "Pemerintah Kota Contoh")
+        return variant, variant.test_cli_runner()
+
+    return check
+
+
+def test_a_clean_production_configuration_passes(production):
+    _app, runner = production()
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "siap" in result.stdout
+
+
+def test_every_problem_of_the_settings_is_named(production):
+    _app, runner = production(
+        ENV="development", SECRET_KEY="too-short", BASE_URL="http://pakta.contoh.go.id"
+    )
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert any("PAKTA_ENV" in line and "development" in line for line in lines)
+    assert any("PAKTA_SECRET_KEY" in line and "9" in line and "32" in line for line in lines)
+    assert any("PAKTA_BASE_URL" in line and "http://pakta" in line for line in lines)
+    assert lines[-1] == "3 masalah ditemukan."
+
+
+def test_a_missing_private_key_is_named(production):
+    app, runner = production()
+    key_path, _cert_path = seal.seal_paths(app.instance_path)
+    key_path.unlink()
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert f"{key_path} tidak ada" in result.stderr
+
+
+def test_an_instance_without_a_signing_key_is_told_to_run_keys_init(production):
+    _app, runner = production(keys=False)
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert "pakta keys init" in result.stderr
+
+
+def test_a_private_key_others_can_read_is_named_with_its_mode(production):
+    app, runner = production()
+    key_path, _cert_path = seal.seal_paths(app.instance_path)
+    os.chmod(key_path, 0o644)
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert f"{key_path}" in result.stderr and "644" in result.stderr
+    assert result.stderr.count("\n") == 2  # that problem, then the count
+
+
+def test_a_private_key_of_another_user_is_named(production):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    app, runner = production()
+    key_path, _cert_path = seal.seal_paths(app.instance_path)
+    os.chown(key_path, 65534, 65534)
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert f"{key_path}" in result.stderr and "pengguna" in result.stderr
+
+
+def test_an_unreachable_database_is_named(production):
+    _app, runner = production(
+        keys=False, DATABASE_URL=f"postgresql+psycopg://postgres@{HOST}:{free_port()}/pakta"
+    )
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert "Basis data tidak dapat dihubungi" in result.stderr
+
+
+def test_a_database_behind_its_migrations_is_told_to_upgrade(production, tmp_path):
+    _app, runner = production(
+        keys=False, DATABASE_URL=f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}"
+    )
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert "pakta db upgrade" in result.stderr
+
+
+def test_an_unreachable_redis_is_named_when_one_is_configured(production):
+    _app, runner = production(REDIS_URL=f"redis://{HOST}:{free_port()}/0")
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert "Redis" in result.stderr
+    assert result.stderr.count("\n") == 2
