@@ -1,13 +1,26 @@
 """The ``pakta`` command: the Flask CLI bound to the app, plus Pakta's own groups."""
 
+import sys
+
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from pakta import create_app
+from pakta.config import ConfigError
 
 
 def main() -> None:
-    FlaskGroup(create_app=create_app, help="Pakta Integritas Netralitas ASN.")(prog_name="pakta")
+    FlaskGroup(create_app=_create_app, help="Pakta Integritas Netralitas ASN.")(prog_name="pakta")
+
+
+def _create_app() -> Flask:
+    """The app, or the configuration's problem in one line (`pakta check` included)."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """`pakta check` on a production configuration, each problem named."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -136,3 +138,25 @@ def test_an_unreachable_redis_is_named_when_one_is_configured(production):
     assert result.exit_code == 1
     assert "Redis" in result.stderr
     assert result.stderr.count("\n") == 2
+
+
+def test_a_secret_the_app_refuses_to_start_with_is_one_line_not_a_traceback(tmp_path):
+    environment = {
+        **os.environ,
+        "PAKTA_ENV": "production",
+        "PAKTA_SECRET_KEY": "too-short",
+        "PAKTA_DATABASE_URL": f"sqlite:///{tmp_path / 'pakta.sqlite3'}",
+    }
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from pakta.cli import main; main()", "check"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "PAKTA_SECRET_KEY" in done.stderr
