@@ -160,3 +160,53 @@ def test_a_secret_the_app_refuses_to_start_with_is_one_line_not_a_traceback(tmp_
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "PAKTA_SECRET_KEY" in done.stderr
+
+
+def test_a_signing_key_given_in_the_environment_needs_no_file(production):
+    app, runner = production()
+    with app.app_context():
+        key_file = certificate.private_key_path(
+            app.instance_path, certificate.active(get_session()).kid
+        )
+    pem = key_file.read_text()
+    key_file.unlink()
+    _app, runner = production(SIGNING_KEY=pem, keys=False)
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 0, result.output
+
+
+def test_a_signing_key_in_the_environment_that_is_not_the_active_one_is_named(production):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    app, runner = production()
+    with app.app_context():
+        kid = certificate.active(get_session()).kid
+    certificate.private_key_path(app.instance_path, kid).unlink()
+    other = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _app, runner = production(SIGNING_KEY=other.decode(), keys=False)
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert "PAKTA_SIGNING_KEY" in result.stderr and kid in result.stderr
+
+
+def test_a_seal_from_a_certification_authority_must_be_present_and_private(
+    production, ca_issued_seal, tmp_path
+):
+    absent = tmp_path / "absent.p12"
+    _app, runner = production(SEAL_PKCS12=str(absent))
+    missing = runner.invoke(args=["check"])
+
+    os.chmod(ca_issued_seal.pkcs12_path, 0o644)
+    _app, runner = production(SEAL_PKCS12=ca_issued_seal.pkcs12_path, keys=False)
+    readable = runner.invoke(args=["check"])
+
+    assert missing.exit_code == 1 and f"{absent} tidak ada" in missing.stderr
+    assert readable.exit_code == 1
+    assert ca_issued_seal.pkcs12_path in readable.stderr and "644" in readable.stderr
