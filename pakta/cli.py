@@ -1,13 +1,26 @@
 """The ``pakta`` command: the Flask CLI bound to the app, plus Pakta's own groups."""
 
+import sys
+
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from pakta import create_app
+from pakta.config import ConfigError
 
 
 def main() -> None:
-    FlaskGroup(create_app=create_app, help="Pakta Integritas Netralitas ASN.")(prog_name="pakta")
+    FlaskGroup(create_app=_create_app, help="Pakta Integritas Netralitas ASN.")(prog_name="pakta")
+
+
+def _create_app() -> Flask:
+    """The app, or the configuration's problem in one line (`pakta check` included)."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.secho(str(error), fg="red", err=True)
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:
@@ -15,6 +28,7 @@ def init_app(app: Flask) -> None:
         backup,
         campaigns,
         certificates,
+        check,
         db,
         demo,
         keys,
@@ -43,3 +57,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker.worker_command)
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
+    app.cli.add_command(check.check_command)

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pakta.files import write_atomic
 from pakta.services import logos
 
 DEFAULT_SECRET_PLACEHOLDERS = {"", "dev", "change-me", "changeme", "secret"}
@@ -77,9 +78,7 @@ def _instance_secret(instance_path: Path) -> str:
         return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+    write_atomic(path, key + "\n", mode=0o600, exclusive=True)
     return key
 
 

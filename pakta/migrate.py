@@ -1,5 +1,6 @@
 """Alembic, configured from the app instead of an alembic.ini."""
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,9 +15,14 @@ from pakta import ROOT
 MIGRATIONS = ROOT / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def _scripts_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = _scripts_config()
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.set_main_option("truncate_slug_length", "40")
@@ -73,7 +79,16 @@ def check(engine: Engine) -> None:
     command.check(alembic_config(engine))
 
 
-def is_current(engine: Engine) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The revisions this code expects; read once, as a running process's code never changes."""
+    return frozenset(ScriptDirectory.from_config(_scripts_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revisions(engine) == head_revisions()

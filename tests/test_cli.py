@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -5,6 +6,7 @@ from sqlalchemy import select
 from pakta.models import AuditEvent, Campaign, User
 from pakta.services import accounts
 from tests.conftest import PASSWORD, make_campaign
+from tests.test_files import disk_full
 
 
 def test_users_create_reads_the_password_from_standard_input(runner, session, units):
@@ -184,6 +186,23 @@ def test_links_export_refuses_an_unknown_unit_and_writes_nothing(runner, session
     assert "DINSOS" in result.output
     assert not out.exists()
     assert session.scalar(select(SigningLink)) is None
+
+
+def test_links_export_on_a_full_disk_says_so_and_keeps_the_previous_file(
+    runner, session, units, tmp_path, monkeypatch
+):
+    add_dinkes_staff(session, units)
+    previous = tmp_path / "links.csv"
+    previous.write_bytes(b"the previous export")
+    monkeypatch.setattr(os, "replace", disk_full)
+
+    result, out = links_export(runner, tmp_path, "csv")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.strip() == f"Tidak dapat menulis {out}: disk penuh"
+    assert out.read_bytes() == b"the previous export"
+    assert os.listdir(tmp_path) == ["links.csv"]
 
 
 def test_links_export_refuses_an_unknown_campaign(runner, session, units, tmp_path):

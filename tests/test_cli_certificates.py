@@ -1,6 +1,7 @@
 """`pakta certificates export` and `reconcile`."""
 
 import io
+import os
 import re
 import zipfile
 from datetime import timedelta
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from pakta.models import AuditEvent, IssuedCertificate, utcnow
 from tests.services.test_certificate_bulk import sign_up
+from tests.test_files import disk_full
 
 
 def test_export_writes_a_zip_of_the_units_certificates_and_audits_it(
@@ -66,6 +68,24 @@ def test_export_without_a_unit_takes_the_whole_campaign(runner, session, signed,
         assert archive.namelist() == [f"DINKES-P2P/{signed.certificate_number}.pdf"]
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "certificates.export"))
     assert (event.target_type, event.target_id) == ("campaign", "pilkada-2024")
+
+
+def test_export_on_a_full_disk_says_so_and_leaves_no_zip(
+    runner, session, signed, tmp_path, monkeypatch
+):
+    out = tmp_path / "all.zip"
+    monkeypatch.setattr(os, "fsync", disk_full)
+
+    result = runner.invoke(
+        args=[
+            *("certificates", "export", "--campaign", "pilkada-2024"),
+            *("--out", str(out), "--workers", "1"),
+        ]
+    )
+
+    assert result.exit_code == 1
+    assert f"Tidak dapat menulis {out}: disk penuh" in result.stderr
+    assert os.listdir(tmp_path) == []
 
 
 def test_export_refuses_an_unknown_campaign_or_unit_and_writes_nothing(

@@ -16,6 +16,17 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def write_failed(path, error: OSError) -> None:
+    """Stops the command over a file it could not write (a full disk, no permission)."""
+    import errno
+
+    from pakta.i18n import _
+
+    full = error.errno == errno.ENOSPC
+    reason = _("the disk is full") if full else (error.strerror or str(error))
+    fail(_("Could not write {path}: {reason}").format(path=path, reason=reason))
+
+
 def echo_problems(problems) -> None:
     """An import's bad rows, one line each with its row number, on standard error."""
     from pakta.i18n import _

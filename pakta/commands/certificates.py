@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from pakta.commands import cli_actor, fail
+from pakta.commands import cli_actor, fail, write_failed
 from pakta.db import get_session
 from pakta.i18n import _
 
@@ -134,8 +134,10 @@ def certificates_export(slug: str, unit_code: str | None, out: Path, workers: in
             workers=workers,
             progress=progress,
         )
-    except (KeyringError, OSError) as error:
+    except KeyringError as error:
         fail(str(error))
+    except OSError as error:
+        write_failed(out, error)
     finally:
         progress.finish()
     begin_write(db)

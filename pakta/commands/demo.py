@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from pakta.commands import fail
 from pakta.db import get_session
+from pakta.files import write_atomic
 from pakta.i18n import _
 
 
@@ -33,6 +34,5 @@ def demo_command(if_empty: bool) -> None:
         f"  {login.role:<9} {login.email}  password: {login.password}\n" for login in logins
     )
     logins_file.parent.mkdir(parents=True, exist_ok=True)
-    logins_file.touch(mode=0o600)
-    logins_file.write_text(text)
+    write_atomic(logins_file, text, mode=0o600)
     click.echo(text, nl=False)

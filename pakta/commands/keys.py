@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from pakta.commands import cli_actor, fail
+from pakta.commands import cli_actor, fail, write_failed
 from pakta.db import get_session
 from pakta.i18n import _
 
@@ -21,11 +21,15 @@ def keys_init() -> None:
 
     db = get_session()
     before = certificate.active(db)
-    key = certificate.init(db, current_app.instance_path, current_app.config["SIGNING_KEY"])
-    if not current_app.config["SEAL_PKCS12"]:
-        campaign = campaigns.current_campaign(db)
-        defaults = pemda.Defaults.from_config(current_app.config)
-        seal.init_self_signed(current_app.instance_path, pemda.issuer_name(db, campaign, defaults))
+    try:
+        key = certificate.init(db, current_app.instance_path, current_app.config["SIGNING_KEY"])
+        if not current_app.config["SEAL_PKCS12"]:
+            campaign = campaigns.current_campaign(db)
+            defaults = pemda.Defaults.from_config(current_app.config)
+            issuer = pemda.issuer_name(db, campaign, defaults)
+            seal.init_self_signed(current_app.instance_path, issuer)
+    except OSError as error:
+        write_failed(certificate.key_dir(current_app.instance_path), error)
     if before is None or before.kid != key.kid:
         audit.record(
             db, actor=cli_actor(), action="keys.init", target_type="key", target_id=key.kid
@@ -42,7 +46,10 @@ def keys_rotate() -> None:
     if current_app.config["SIGNING_KEY"]:
         fail(_("PAKTA_SIGNING_KEY is set: put the new key there instead of rotating here."))
     db = get_session()
-    key = certificate.rotate(db, current_app.instance_path)
+    try:
+        key = certificate.rotate(db, current_app.instance_path)
+    except OSError as error:
+        write_failed(certificate.key_dir(current_app.instance_path), error)
     audit.record(db, actor=cli_actor(), action="keys.rotate", target_type="key", target_id=key.kid)
     db.commit()
     click.echo(_("Signing key {kid} is active.").format(kid=key.kid))

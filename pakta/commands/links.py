@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from pakta.commands import cli_actor, fail
+from pakta.commands import cli_actor, fail, write_failed
 from pakta.db import get_session
+from pakta.files import write_atomic
 from pakta.i18n import _
 
 
@@ -65,9 +66,9 @@ def links_export(slug: str, unit_code: str, file_format: str, out: Path) -> None
     # Committed before writing, so a file never holds links the database does not know.
     session.commit()
     try:
-        out.write_bytes(data)
+        write_atomic(out, data)
     except OSError as error:
-        fail(str(error))
+        write_failed(out, error)
     click.echo(
         ngettext(
             "%(num)d link written to %(path)s",

@@ -7,7 +7,6 @@ text) so that several nodes can share it; it never enters the database.
 """
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pakta.files import write_atomic
 from pakta.models import SigningKey, utcnow
 
 
@@ -41,9 +41,7 @@ def private_key_path(instance_path: str, kid: str) -> Path:
 
 def write_private(path: Path, pem: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
+    write_atomic(path, pem, mode=0o600, exclusive=True)
 
 
 def _pem(key: Ed25519PrivateKey) -> bytes:

@@ -20,6 +20,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from pakta.asyncutil import call_without_loop
+from pakta.files import write_atomic
 from pakta.keys.certificate import KeyringError, key_dir, write_private
 
 SEAL_VALIDITY = dt.timedelta(days=3650)
@@ -47,7 +48,7 @@ def init_self_signed(instance_path: str, organisation: str) -> Path:
         ),
     )
     certificate = self_signed_certificate(key, organisation)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    write_atomic(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
     return cert_path
 
 

@@ -1,10 +1,11 @@
 """The public face: the pact as it stands, for anyone to read."""
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 
-from pakta.db import get_session
+from pakta.db import database, get_session
 from pakta.models import utcnow
-from pakta.services import campaigns, rollups
+from pakta.security import limiter
+from pakta.services import campaigns, health, rollups
 from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("public", __name__)
@@ -19,8 +20,27 @@ def index():
 
 
 @bp.get("/healthz")
-def health():
+@limiter.exempt
+def alive():
+    """The process answers: for restarting a hung one. Touches no database on purpose, so
+    a database outage does not get every node restarted."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def ready():
+    """Whether to send this node traffic: the database answers, its schema is current, and
+    Redis answers when configured. Names the failed checks, never their errors."""
+    checks = health.readiness(database().engine, current_app.config["REDIS_URL"])
+    failed = [check.name for check in checks if not check.ok]
+    body = {
+        "status": "unavailable" if failed else "ok",
+        "checks": {check.name: "ok" if check.ok else "failed" for check in checks},
+    }
+    response = make_response(body, 503 if failed else 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # The figures move with every signature; a minute is stale enough for anyone.

@@ -23,7 +23,6 @@ script that calls ``export_zip`` must keep its work under ``if __name__ == "__ma
 import math
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -40,6 +39,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from pakta import config as settings
 from pakta.db import begin_write, database
+from pakta.files import atomic_writer
 from pakta.keys import certificate as certificate_keys
 from pakta.models import Campaign, IssuedCertificate, Signature, Unit
 from pakta.services.certificates import issuing
@@ -250,18 +250,9 @@ def export_zip(
 
 
 def _to_path(path: Path, app, campaign_id, unit_ids, workers, progress) -> int:
-    # Made with mode 0600 (the certificates print full NIPs), renamed into place when complete.
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by the with, renamed below)
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
-    )
-    try:
-        with handle, zipfile.ZipFile(handle, "w") as archive:
-            count = _export(archive, app, campaign_id, unit_ids, workers, progress)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return count
+    # Mode 0600: the certificates print full NIPs.
+    with atomic_writer(path, mode=0o600) as handle, zipfile.ZipFile(handle, "w") as archive:
+        return _export(archive, app, campaign_id, unit_ids, workers, progress)
 
 
 def _export(archive, app, campaign_id, unit_ids, workers, progress) -> int:
