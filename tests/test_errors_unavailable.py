@@ -1,7 +1,5 @@
 """A database that cannot serve (down, restarting, read-only) answers a branded 503."""
 
-import socket
-
 import psycopg
 import pytest
 from sqlalchemy import exc
@@ -85,14 +83,6 @@ def test_a_database_error_that_is_not_an_outage_stays_a_500(client, monkeypatch)
         exc.IntegrityError("INSERT", {}, Exception("duplicate key")),
     )
     assert client.get("/").status_code == 500
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A local port nothing listens on: connections to it are refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
