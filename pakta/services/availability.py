@@ -5,15 +5,20 @@ itself refuses writes: a PostgreSQL standby in recovery, or
 ``default_transaction_read_only`` set. Reading (verification, dashboards) goes on.
 """
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+# Parameters PostgreSQL (14 and later) reports to its clients whenever they change, so
+# reading them costs no query: signing pages are the busiest there are.
+READ_ONLY_PARAMETERS = ("default_transaction_read_only", "in_hot_standby")
 
 
 def database_read_only(session: Session) -> bool:
-    """Whether the session's transaction may not write (PostgreSQL only; SQLite always may)."""
+    """Whether the database refuses writes: a PostgreSQL standby in recovery, or
+    ``default_transaction_read_only`` on. SQLite always takes writes."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    return session.scalar(text("SHOW transaction_read_only")) == "on"
+    info = session.connection().connection.dbapi_connection.info
+    return any(info.parameter_status(name) == "on" for name in READ_ONLY_PARAMETERS)
 
 
 def signing_paused(session: Session, *, maintenance: bool) -> bool:

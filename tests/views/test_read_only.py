@@ -84,8 +84,8 @@ def test_verification_and_the_dashboard_keep_working_during_maintenance(
 def read_only_database(connection, is_postgresql):
     if not is_postgresql:
         pytest.skip("read-only transactions are PostgreSQL's; SQLite has none")
-    # As a standby in recovery or default_transaction_read_only would make every transaction.
-    connection.execute(text("SET TRANSACTION READ ONLY"))
+    # As for maintenance; a standby in recovery reports in_hot_standby the same way.
+    connection.execute(text("SET default_transaction_read_only = on"))
 
 
 def test_a_read_only_postgresql_pauses_signing_too(client, token, read_only_database):
