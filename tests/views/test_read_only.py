@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select, text
 
+from pakta import jobs
 from pakta.errors import RETRY_AFTER_SECONDS
 from pakta.models import Signature
 from pakta.services import apel
@@ -38,6 +39,16 @@ def test_a_signature_posted_during_maintenance_is_refused_and_not_stored(
     response = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
     assert response.status_code == 503
     assert signatures(session) == 0
+
+
+def test_a_person_who_has_signed_still_sees_their_done_page_during_maintenance(
+    app, client, token, monkeypatch
+):
+    monkeypatch.setattr(jobs, "enqueue_certificate", lambda app, signature_id: None)
+    signed = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    assert signed.status_code == 303
+    monkeypatch.setitem(app.config, "READ_ONLY", True)
+    assert client.get(f"/s/{token}").status_code == 200
 
 
 def test_the_kiosk_says_signing_is_paused(
