@@ -34,6 +34,8 @@ DEFAULTS = {
     # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
     "PROXY_COUNT": 0,
     "SQL_ECHO": False,
+    # Maintenance: signing is paused (a 503 saying so) while reading goes on.
+    "READ_ONLY": False,
     # Reminder emails (services.reminders); none are sent while SMTP_HOST is unset.
     "SMTP_HOST": None,
     "SMTP_PORT": 587,

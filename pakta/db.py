@@ -5,11 +5,18 @@ CLI command) commits. The session is closed, and anything uncommitted rolled
 back, when the request or CLI app context ends.
 """
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# SQLSTATE 25006: a write in a read-only transaction (a standby in recovery, or
+# default_transaction_read_only set for maintenance).
+READ_ONLY_TRANSACTION = "25006"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -72,9 +79,40 @@ def get_session() -> Session:
 
 
 def close_session(_error: BaseException | None = None) -> None:
+    """Close the request's session; never raises.
+
+    A teardown that raises is answered by the WSGI server's own bare 500, after
+    the response was already decided (a signer's done page included). A
+    connection that died with the database fails its rollback here: it is
+    dropped by the pool either way, so one line is logged and nothing raised.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except Exception as error:
+        if not g.get("database_failure_logged"):
+            log.warning("closing the database session failed: %s", describe(error))
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot serve now (down, restarting, read-only),
+    rather than that the request or the code is wrong."""
+    if isinstance(error, exc.OperationalError | exc.DisconnectionError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return getattr(error.orig, "sqlstate", None) == READ_ONLY_TRANSACTION
+    return False
+
+
+def describe(error: BaseException) -> str:
+    """The error's kind and the first line of its message, for a one-line log."""
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first_line[:200]}"
 
 
 def begin_write(session: Session) -> None:

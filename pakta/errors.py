@@ -1,10 +1,20 @@
 """Error pages in one place: one handler per code, HTML or JSON by what was asked."""
 
-from flask import Flask, current_app, jsonify, render_template, request
+import re
+import uuid
+
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from pakta.i18n import _l
+from pakta.i18n import _, _l
+
+# How long a client is asked to wait while the database is away: a PostgreSQL restart
+# or a failover takes seconds, and the signing page retries on its own.
+RETRY_AFTER_SECONDS = 30
+# A request id from the proxy (nginx's $request_id) is kept when it looks like one.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 TITLES = {
     400: _l("The request could not be understood"),
@@ -60,6 +70,65 @@ def handle_csrf_error(_error: CSRFError):
     )
 
 
+def request_id() -> str:
+    """The id tying a response to its log line: the proxy's X-Request-ID, else a new one."""
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+    return g.request_id
+
+
+def render_unavailable(detail: str):
+    """The 503 that says signing is paused: no database is touched to render it."""
+    title = _("Signing is paused for a moment")
+    retry = _("Please try again in {seconds} seconds.").format(seconds=RETRY_AFTER_SECONDS)
+    rid = request_id()
+    if wants_json():
+        problem = {
+            "type": "about:blank",
+            "title": title,
+            "status": 503,
+            "detail": f"{detail} {retry}",
+            "request_id": rid,
+        }
+        response = jsonify(problem)
+        response.mimetype = "application/problem+json"
+    else:
+        response = current_app.make_response(
+            render_template(
+                "errors/unavailable.html", title=title, detail=detail, retry=retry, request_id=rid
+            )
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+def handle_database_error(error: exc.SQLAlchemyError):
+    from pakta.db import close_session, describe, is_unavailable
+
+    if not is_unavailable(error):
+        return handle_unexpected(error)
+    # One line per failure: during an outage every request fails the same way, and a
+    # traceback each buries the log.
+    current_app.logger.warning(
+        "database unavailable [request %s] %s %s: %s",
+        request_id(),
+        request.method,
+        request.path,
+        describe(error),
+    )
+    g.database_failure_logged = True
+    close_session()
+    return render_unavailable(
+        _(
+            "The database cannot be reached right now. Signatures already confirmed are "
+            "safe; a signature not yet confirmed can be sent again."
+        )
+    )
+
+
 def handle_unexpected(error: Exception):
     from pakta.db import close_session
 
@@ -73,6 +142,7 @@ def handle_unexpected(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(exc.SQLAlchemyError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected)

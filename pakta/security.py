@@ -26,6 +26,13 @@ def init_app(app: Flask) -> None:
     # Redis keeps limits shared between app processes; memory is enough for one.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # While Redis is down each process counts in its own memory (Flask-Limiter's fallback)
+    # and goes back to Redis once it answers: limits stay on, and no request fails on them.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # A Redis that hangs rather than refuses must not hold every request.
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
     limiter.init_app(app)
 
 

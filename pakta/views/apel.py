@@ -34,7 +34,7 @@ from pakta.services import apel as apel_service
 from pakta.services import audit, campaigns, signing, units
 from pakta.templating import local_datetime
 from pakta.timeutil import local_zone
-from pakta.views.signing import acknowledged_points, try_to_sign, unavailable
+from pakta.views.signing import acknowledged_points, paused_page, try_to_sign, unavailable
 
 bp = Blueprint("apel", __name__)
 
@@ -335,6 +335,8 @@ def sign(public_id: str):
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
         return unavailable(error, campaign, employee=employee)
+    if paused := paused_page():
+        return paused
     form = SignForm()
     error = None
     if request.method == "POST":

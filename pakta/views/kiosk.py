@@ -29,7 +29,7 @@ from pakta.i18n import _
 from pakta.models import Employee, Signature, SignatureMethod, utcnow
 from pakta.services import campaigns, kiosk, signing, units
 from pakta.views.letterhead import issuer_name
-from pakta.views.signing import acknowledged_points, try_to_sign, unavailable
+from pakta.views.signing import acknowledged_points, paused_page, try_to_sign, unavailable
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -152,6 +152,8 @@ def sign(employee_id: int):
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
         return unavailable(error, campaign, employee=employee, kiosk=True)
+    if paused := paused_page():
+        return paused
     form = SignForm()
     error = None
     if request.method == "POST":

@@ -9,7 +9,7 @@ from pakta.forms.signing import SignForm
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 from pakta.security import count_as_failure, limiter, signing_failures, token_key
-from pakta.services import links, signing
+from pakta.services import availability, links, signing
 from pakta.services.certificates import jobs as certificate_jobs
 from pakta.services.signature_image import (
     SignatureImageError,
@@ -56,6 +56,21 @@ def unavailable(error: signing.SigningError, campaign: Campaign, **context):
     return render_template(
         "signing/unavailable.html", error=error, campaign=campaign, **context
     ), 403
+
+
+def paused_page():
+    """The 503 saying that signing is paused, or None while signatures can be written.
+
+    Checked before a signing form is shown or taken, so nobody fills in a form that
+    cannot be stored; a person who has signed still sees their certificate.
+    """
+    from pakta.errors import render_unavailable
+
+    if not availability.signing_paused(get_session(), maintenance=current_app.config["READ_ONLY"]):
+        return None
+    return render_unavailable(
+        _("Signing is paused while the system is maintained. Your link stays valid.")
+    )
 
 
 def try_to_sign(
@@ -118,6 +133,8 @@ def personal(token: str):
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
         return unavailable(error, campaign, employee=employee)
+    if paused := paused_page():
+        return paused
     form = SignForm()
     error = None
     if request.method == "POST":

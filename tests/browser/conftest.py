@@ -110,9 +110,9 @@ def _demo_facts(app) -> dict:
         db.commit()
         certificate_token, certificate_token_v1 = _issue_one_certificate(app, db, campaign)
 
-    chosen = [tokens[employee.identity_number] for employee in unsigned[:3]]
-    assert len(chosen) == 3, "the demo data needs three unsigned DISDIK employees"
-    for employee in unsigned[3:]:
+    chosen = [tokens[employee.identity_number] for employee in unsigned[:4]]
+    assert len(chosen) == 4, "the demo data needs four unsigned DISDIK employees"
+    for employee in unsigned[4:]:
         # "H. Asep Hidayat, S.Pd." is searched for as "H. Asep Hidayat".
         query = employee.name.split(",")[0].strip()
         matches = [other for other in visible if query.lower() in other.name.lower()]
@@ -122,7 +122,7 @@ def _demo_facts(app) -> dict:
     else:
         raise AssertionError("the demo data has no unsigned DISDIK employee with a unique name")
     password = next(login.password for login in logins if login.email == demo.OPERATOR_EMAIL)
-    spare = [employee for employee in unsigned[3:] if employee.id != kiosk_signer.id]
+    spare = [employee for employee in unsigned[4:] if employee.id != kiosk_signer.id]
     assert len(spare) >= 6, "the demo data needs more unsigned DISDIK employees"
     return {
         "apel_tokens": [tokens[employee.identity_number] for employee in spare[-2:]],

@@ -193,3 +193,33 @@ def test_a_signature_made_offline_is_kept_and_sent_once_when_the_network_returns
     # Sending the kept form again signs nothing new: the page shows the same certificate.
     page.goto(link)
     assert certificate_number(page) == number
+
+
+def test_a_signature_answered_503_is_sent_again_with_the_same_submission_id(page, live_server):
+    link = f"{live_server.url}/s/{live_server.tokens[3]}"
+    posted: list[str] = []
+
+    def paused_once(route):
+        """The first post meets a paused server, as during a database restart."""
+        posted.append(route.request.post_data_json["submission_id"])
+        if len(posted) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="paused")
+        else:
+            route.continue_()
+
+    page.goto(link)
+    tick_every_point(page)
+    draw_signature(page)
+    page.route(
+        link,
+        lambda route: paused_once(route) if route.request.method == "POST" else route.continue_(),
+    )
+    page.locator("input[type=submit]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-submit-status]').classList.contains('paused')"
+    )
+    number = certificate_number(page)
+    assert CERTIFICATE_NUMBER.match(number)
+    assert len(posted) == 2 and posted[0] == posted[1]
+    page.goto(link)
+    assert certificate_number(page) == number

@@ -55,6 +55,13 @@
           location.replace(response.url);
           return;
         }
+        if (response.status === 503) {
+          // Signing is paused (the database is away or read-only). The same entries go again
+          // when the server says: their submission id signs once even if this one was stored.
+          var seconds = parseInt(response.headers.get("Retry-After"), 10);
+          wait("paused", seconds > 0 ? Math.min(seconds, 300) * 1000 : RETRY_MS);
+          return;
+        }
         // The server answered (a form error, an expired page): let it speak.
         forget(key);
         return response.text().then(function (html) {
@@ -63,12 +70,16 @@
       }).catch(function () {
         clearTimeout(timeout);
         sending = false;
+        wait("waiting", RETRY_MS);
+      });
+
+      function wait(state, delay) {
         save(key, entries);
-        show("waiting");
+        show(state);
         if (button) button.disabled = false;
         clearTimeout(timer);
-        timer = setTimeout(function () { retry(); }, RETRY_MS);
-      });
+        timer = setTimeout(function () { retry(); }, delay);
+      }
     }
 
     function retry() {
