@@ -253,18 +253,20 @@ def hidden_value(page: str, name: str) -> str | None:
 class Browser:
     """One keep-alive connection and a cookie jar: a logged-in admin's browser."""
 
+    user_agent = "pakta-bench"
+
     def __init__(self, port: int, timeout: float = 60):
         self.connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
-        headers = {"User-Agent": "pakta-bench", "Accept-Language": "id"}
+    def exchange(self, method: str, path: str, body: str | None = None):
+        """One request with the jar's cookies (a form ``body`` is url-encoded already); the
+        response and its body. Cookies it sets go into the jar."""
+        headers = {"User-Agent": self.user_agent, "Accept-Language": "id"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
+        if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body = urllib.parse.urlencode(form)
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -275,6 +277,11 @@ class Browser:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response, data
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+        body = urllib.parse.urlencode(form) if form is not None else None
+        response, data = self.exchange(method, path, body)
         return response.status, data
 
     def get_ok(self, path: str) -> bytes:

@@ -11,7 +11,6 @@ cookie), POST it with a drawn PNG as a data: URL, expect a 303 to the same link 
 to the done page, which shows the certificate number. Anything else is an error.
 """
 
-import http.client
 import io
 import itertools
 import random
@@ -25,10 +24,10 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from bench._common import hidden_value
+from bench._common import HOST as HOST  # the tests reach the servers there
+from bench._common import Browser, hidden_value
 from pakta.services import demo
 
-HOST = "127.0.0.1"
 USER_AGENT = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36 pakta-bench"
@@ -77,33 +76,14 @@ class Tally:
         self.errors += other.errors
 
 
-class Client:
-    """One keep-alive connection (reopened when the server closes it) and one cookie jar."""
+class Client(Browser):
+    """One signer's phone: a keep-alive connection and a cookie jar (``Browser``), whose
+    requests answer the whole response (the bench reads its Location)."""
 
-    def __init__(self, port: int, timeout: float):
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        self.cookies: dict[str, str] = {}
+    user_agent = USER_AGENT
 
     def request(self, method: str, path: str, body: str | None = None):
-        headers = {"User-Agent": USER_AGENT, "Accept-Language": "id"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except Exception:
-            self.connection.close()
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response, data
-
-    def close(self) -> None:
-        self.connection.close()
+        return self.exchange(method, path, body)
 
 
 def sign_once(client: Client, path: str, png_url: str, tally: Tally, arrival: float) -> bool:
