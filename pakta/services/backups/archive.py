@@ -6,12 +6,11 @@ the names a file carries, so a crafted backup cannot write anywhere.
 
 import io
 import json
-import os
 import tarfile
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pakta.files import atomic_writer
 from pakta.i18n import _l
 from pakta.services.backups.errors import BackupError
 
@@ -41,20 +40,15 @@ def write(target: Path, manifest: Manifest, dump: Path, sealed_keys: bytes | Non
     """Writes the backup to a temporary file beside ``target`` and renames it, so ``target``
     is either the previous file or the whole new backup, never a part of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            with tarfile.open(fileobj=handle, mode="w:gz") as archive:
-                _add(archive, MANIFEST, json.dumps(asdict(manifest), indent=2).encode())
-                archive.add(dump, arcname=DUMP)
-                if sealed_keys is not None:
-                    _add(archive, KEYS, sealed_keys)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # Owner only: the dump holds every signer's personal data.
+    with (
+        atomic_writer(target, mode=0o600) as handle,
+        tarfile.open(fileobj=handle, mode="w:gz") as archive,
+    ):
+        _add(archive, MANIFEST, json.dumps(asdict(manifest), indent=2).encode())
+        archive.add(dump, arcname=DUMP)
+        if sealed_keys is not None:
+            _add(archive, KEYS, sealed_keys)
 
 
 def _not_a_backup(source: Path) -> BackupError:

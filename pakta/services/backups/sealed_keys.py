@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from pakta.files import write_atomic
 from pakta.i18n import _l
 from pakta.services.backups.errors import BackupError
 
@@ -75,10 +76,4 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Writes each key file readable by the app alone, each replaced whole or not at all."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name, data in files.items():
-        temporary = folder / f".{name}.restoring"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, folder / name)
+        write_atomic(folder / name, data, mode=0o600)
