@@ -135,18 +135,16 @@ def update(
 FALLBACK_NAME = _l("Regional Government")
 
 
-def _own(campaign: Campaign | None) -> tuple[str, bytes | None]:
-    """The campaign's own authority and logo, each empty when it leaves them to the Pemda."""
-    if campaign is None:
-        return "", None
-    return campaign.issuing_authority.strip(), campaign.logo
+def _own_name(campaign: Campaign | None) -> str:
+    """The campaign's own authority, empty when it leaves it to the Pemda. (Its logo is a
+    deferred column: read only where a document prints it, never on the signing page.)"""
+    return campaign.issuing_authority.strip() if campaign is not None else ""
 
 
 def issuer_name(session: Session, campaign: Campaign | None, defaults: Defaults) -> str:
     """The name a page or message about ``campaign`` gives as its issuer, as ``letterhead``
     does; the settings are read only when the campaign names no authority of its own."""
-    own_name, _own_logo = _own(campaign)
-    return own_name or profile(session, defaults).name or str(FALLBACK_NAME)
+    return _own_name(campaign) or profile(session, defaults).name or str(FALLBACK_NAME)
 
 
 def letterhead(session: Session, campaign: Campaign | None, defaults: Defaults) -> Letterhead:
@@ -155,7 +153,8 @@ def letterhead(session: Session, campaign: Campaign | None, defaults: Defaults) 
     The campaign's own authority and logo first, each on its own; then the Pemda's; a name
     the reader understands ("Pemerintah Daerah") when nothing at all is set.
     """
-    own_name, own_logo = _own(campaign)
+    own_name = _own_name(campaign)
+    own_logo = campaign.logo if campaign is not None else None
     if own_name and own_logo:  # the campaign says it all: no need to read the settings
         return Letterhead(name=own_name, logo=own_logo)
     pemda = profile(session, defaults)
