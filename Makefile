@@ -6,9 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 # What WeasyPrint needs to render PDFs (HarfBuzz subsetting makes it ~2.7x faster) and the fonts.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig
 # What some tests use: the browser they drive (tests/browser), poppler's pdfsig and pdftoppm,
-# and zbarimg (the certificate's QR code read off a 150 dpi page); without them those tests
-# are skipped, nothing fails.
-TEST_PACKAGES := chromium poppler-utils zbar-tools
+# zbarimg (the certificate's QR code read off a 150 dpi page), and nginx (the shipped
+# deploy/nginx/pakta.conf is run in front of two app nodes); without them those tests are
+# skipped, nothing fails. Installing nginx may start Debian's default site on port 80 where
+# services are started on install; no test uses that port (each nginx of a test runs on
+# free ports with a prefix of its own).
+TEST_PACKAGES := chromium poppler-utils zbar-tools nginx
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install system-packages translations run test test-sqlite test-postgresql lint format clean

@@ -1,5 +1,6 @@
 """Pakta: the ASN neutrality integrity pact, signed, certified and tracked per unit."""
 
+import os
 from pathlib import Path
 
 from flask import Flask, request
@@ -32,7 +33,9 @@ def register_config(app: Flask, config: dict | None) -> None:
     from pakta import config as settings
 
     overrides = dict(config or {})
-    instance_path = overrides.pop("INSTANCE_PATH", None)
+    # Outside the code's folder on a server (keys, the development secret): every node and
+    # worker names the same path, or a copy of the same files.
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("PAKTA_INSTANCE_PATH")
     if instance_path:
         app.instance_path = str(instance_path)
     app.config.from_mapping(settings.load(app.instance_path, overrides))

@@ -124,3 +124,19 @@ def test_a_pemda_logo_file_that_is_missing_or_not_an_image_stops_the_start(
     monkeypatch.setenv("PAKTA_PEMDA_LOGO", str(logo))
     with pytest.raises(ConfigError, match="PAKTA_PEMDA_LOGO"):
         load(str(tmp_path))
+
+
+def test_the_instance_folder_can_live_where_the_environment_says(tmp_path, monkeypatch):
+    # Servers keep keys and files outside the code's folder, the same path on every node.
+    monkeypatch.setenv("PAKTA_INSTANCE_PATH", str(tmp_path / "var-lib-pakta"))
+    made = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://", "SECRET_KEY": "s" * 48})
+    assert made.instance_path == str(tmp_path / "var-lib-pakta")
+    given = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": "sqlite://",
+            "SECRET_KEY": "s" * 48,
+            "INSTANCE_PATH": tmp_path,
+        }
+    )
+    assert given.instance_path == str(tmp_path)
