@@ -65,6 +65,8 @@ class Signature(Base):
     # request is recognised (services.signing) rather than signing twice.
     client_submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     ip_address: Mapped[str] = mapped_column(String(45), default="")
+    # "https" when the signer's browser reached the site over TLS (through the proxy).
+    request_scheme: Mapped[str] = mapped_column(String(8), default="", server_default="")
     user_agent: Mapped[str] = mapped_column(String(512), default="")
     # The drawn signature as re-encoded PNG, or the typed full name without JavaScript.
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -59,6 +59,7 @@ class Evidence:
     """What the signing request tells us about how the person signed."""
 
     ip_address: str = ""
+    scheme: str = ""
     user_agent: str = ""
     signature_png: bytes | None = None
     typed_name: str | None = None
@@ -198,6 +199,7 @@ def record_signature(
         method=method,
         witness_user_id=evidence.witness_user_id,
         ip_address=evidence.ip_address[:45],
+        request_scheme=evidence.scheme[:8],
         user_agent=evidence.user_agent[:512],
         signature_png=evidence.signature_png,
         typed_name=evidence.typed_name,

@@ -41,6 +41,7 @@ def evidence_from(
         png = clean_signature_png(decode_data_url(form.signature.data))
     return signing.Evidence(
         ip_address=request.remote_addr or "",
+        scheme=request.scheme,
         user_agent=request.user_agent.string or "",
         signature_png=png,
         typed_name=None if png else (form.typed_name.data or None),

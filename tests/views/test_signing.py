@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from pakta.db import database
 from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, utcnow
 from pakta.services import links
 from pakta.services.certificates import revocations
@@ -47,7 +48,24 @@ def test_signing_through_a_personal_link_records_it_and_shows_the_number(client,
     assert signature.method == SignatureMethod.PERSONAL_LINK
     assert signature.certificate_number in done.text
     assert signature.signature_png.startswith(b"\x89PNG")
-    assert signature.ip_address == "127.0.0.1"
+    assert (signature.ip_address, signature.request_scheme) == ("127.0.0.1", "http")
+
+
+def test_behind_a_proxy_the_signature_records_the_signers_address_and_https(
+    app_variant, connection, session, token
+):
+    proxied = app_variant(PROXY_COUNT=1)
+    database(proxied).sessionmaker.configure(
+        bind=connection, join_transaction_mode="create_savepoint"
+    )
+    response = proxied.test_client().post(
+        f"/s/{token}",
+        data={"signature": signature_data_url(), **ALL_POINTS},
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+    )
+    assert response.status_code == 303
+    signature = session.scalar(select(Signature))
+    assert (signature.ip_address, signature.request_scheme) == ("203.0.113.7", "https")
 
 
 def test_the_link_keeps_showing_the_certificate_after_signing(client, session, token):
