@@ -258,11 +258,12 @@ class Browser:
     def __init__(self, port: int, timeout: float = 60):
         self.connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request (Referer, X-Forwarded-For)
 
     def exchange(self, method: str, path: str, body: str | None = None):
         """One request with the jar's cookies (a form ``body`` is url-encoded already); the
         response and its body. Cookies it sets go into the jar."""
-        headers = {"User-Agent": self.user_agent, "Accept-Language": "id"}
+        headers = {"User-Agent": self.user_agent, "Accept-Language": "id", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,11 +64,10 @@ def gunicorn(target: str, env: dict, port: int, workers: int, log: Path) -> Guni
         if server.process.poll() is not None:
             code = server.process.returncode
             raise RuntimeError(f"gunicorn exited with {code}:\n{log_tail(log)}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+        connection = http.client.HTTPConnection(HOST, port, timeout=2)
+        with contextlib.suppress(OSError, http.client.HTTPException), closing(connection):
             connection.request("GET", "/healthz")
             ready = connection.getresponse().status == 200
-            connection.close()
             if ready and len(server.worker_pids()) >= workers:
                 return server
         time.sleep(0.2)

@@ -1,0 +1,139 @@
+"""Two app nodes on one PostgreSQL and one Redis behave as one site (tests/deploy/conftest.py):
+whatever a person does on one node holds on the other."""
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pakta import keys
+from pakta.db import database
+from pakta.models import IssuedCertificate, utcnow
+from pakta.services import apel
+from tests.conftest import PASSWORD
+from tests.deploy.conftest import ADMIN, CODE, SECRET, post_form, signing_form
+
+pytestmark = pytest.mark.postgresql
+
+A, B = 0, 1
+
+
+def test_a_login_made_on_one_node_is_valid_on_the_other(site):
+    on_a = site.browser(A)
+    on_a.log_in(ADMIN, PASSWORD)
+    on_b = site.browser(B)
+    on_b.cookies = dict(on_a.cookies)
+    assert on_b.request("GET", "/admin/")[0] == 200
+    stranger = site.browser(B)
+    assert stranger.request("GET", "/admin/")[0] == 302  # to the login page
+
+
+def test_failed_logins_on_both_nodes_count_against_one_limit(site):
+    """Ten failures a minute per account (views/auth.py): five on each node use them up.
+    Each comes from another address, so only the account's count is reached."""
+    attempts = [site.browser(node) for node in (A, B) * 5]
+    answers = []
+    for n, browser in enumerate([*attempts, site.browser(B), site.browser(A)]):
+        browser.headers["X-Forwarded-For"] = f"198.51.100.{n + 1}"
+        form = {"email": "mallory@contoh.go.id", "password": "wrong", "csrf_token": ""}
+        form["csrf_token"] = _csrf_token(browser, "/masuk")
+        answers.append(browser.request("POST", "/masuk", form)[0])
+    assert answers[:10] == [200] * 10  # the form again, saying the password is wrong
+    assert answers[10:] == [429, 429]
+
+
+def test_the_apel_screen_on_one_node_counts_a_signature_made_on_the_other(site):
+    operator = site.browser(B)
+    operator.log_in(ADMIN, PASSWORD)
+    status = f"/apel/{site.apel_id}/status.json"
+    before = json.loads(operator.get_ok(status))["signed"]
+
+    person = site.person()
+    phone = site.browser(A)
+    window = apel.window_at(utcnow())
+    entry = f"/a/{site.apel_id}/{window}.{keys.apel_token_tag(site.apel_id, window, SECRET)}"
+    form = {"number": site.numbers[person], "code": CODE}
+    form["csrf_token"] = _csrf_token(phone, entry)
+    assert phone.request("POST", entry, form)[0] == 303
+    sign = f"/a/{site.apel_id}/tanda-tangan"
+    assert post_form(phone, sign, signing_form(phone, sign)) == 303
+
+    assert json.loads(operator.get_ok(status))["signed"] == before + 1
+    assert len(site.signatures_of(person)) == 1
+
+
+def test_a_certificate_asked_for_on_one_node_is_made_by_the_worker_and_served_by_the_other(site):
+    person = site.person()
+    path = f"/s/{site.tokens[person]}"
+    on_a = site.browser(A)
+    assert post_form(on_a, path, signing_form(on_a, path)) == 303
+    assert on_a.request("GET", path)[0] == 200  # the done page asks for the certificate
+    (signature,) = site.signatures_of(person)
+
+    # Nothing else asks for it: no download, and no status poll that would make it past a minute.
+    issued = _wait_for_certificate(site, signature.id, timeout=120)
+    assert issued is not None, f"no certificate; the worker said:\n{site.worker_log.read_text()}"
+    assert f"cert-{signature.id}" in site.worker_log.read_text()
+
+    status, pdf = site.browser(B).request("GET", f"{path}/sertifikat.pdf")
+    assert status == 200
+    assert pdf == issued.pdf
+
+
+@pytest.mark.parametrize("submissions", ["one submission", "two submissions"])
+def test_a_person_posting_on_both_nodes_at_once_gets_one_signature(site, submissions):
+    """The same form sent to both nodes (a retry that went to the other node), or two forms
+    of one person opened on each node, sent at the same moment, three people each."""
+    for _ in range(3):
+        person = site.person()
+        path = f"/s/{site.tokens[person]}"
+        on_a, on_b = site.browser(A), site.browser(B)
+        if submissions == "one submission":
+            forms = [signing_form(on_a, path)] * 2
+            on_b.cookies = dict(on_a.cookies)
+        else:
+            forms = [signing_form(on_a, path), signing_form(on_b, path)]
+            assert forms[0][1] != forms[1][1]  # their submission ids
+        answers = _at_once(post_form, [(on_a, path, forms[0]), (on_b, path, forms[1])])
+        assert answers == [303, 303]
+        assert len(site.signatures_of(person)) == 1
+
+
+def _csrf_token(browser, path: str) -> str:
+    from bench._common import hidden_value
+
+    return hidden_value(browser.get_ok(path).decode(), "csrf_token")
+
+
+def _at_once(call, arguments: list[tuple]) -> list:
+    """``call`` with each of the ``arguments`` in threads released together; the results."""
+    results = [None] * len(arguments)
+    start = threading.Barrier(len(arguments))
+
+    def run(index: int) -> None:
+        start.wait()
+        results[index] = call(*arguments[index])
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(arguments))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
+
+
+def _wait_for_certificate(site, signature_id: int, timeout: float) -> IssuedCertificate | None:
+    deadline = time.monotonic() + timeout
+    with Session(database(site.app).engine) as session:
+        while time.monotonic() < deadline:
+            issued = session.scalar(
+                select(IssuedCertificate).where(IssuedCertificate.signature_id == signature_id)
+            )
+            if issued is not None:
+                return issued
+            session.rollback()  # a fresh snapshot next time
+            time.sleep(0.5)
+    return None
