@@ -48,6 +48,7 @@ class Site:
     numbers: list[str] = field(default_factory=list)
     employee_ids: list[int] = field(default_factory=list)
     _next: int = 0
+    _browsers: list[Browser] = field(default_factory=list)
 
     def person(self) -> int:
         """An index of someone who has not signed yet: each test signs its own people."""
@@ -56,7 +57,16 @@ class Site:
         return self._next - 1
 
     def browser(self, node: int) -> Browser:
-        return Browser(self.node_ports[node], timeout=120)
+        return self.keep(Browser(self.node_ports[node], timeout=120))
+
+    def keep(self, browser: Browser) -> Browser:
+        """``browser``, closed when the test ends."""
+        self._browsers.append(browser)
+        return browser
+
+    def close_browsers(self) -> None:
+        while self._browsers:
+            self._browsers.pop().close()
 
     def signatures_of(self, index: int) -> list[Signature]:
         with Session(database(self.app).engine) as session:
@@ -184,3 +194,10 @@ def site(tmp_path_factory) -> Iterator[Site]:
                 stop_process(process)
             queue.stop()
             database(app).engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _close_browsers(request) -> Iterator[None]:
+    yield
+    if "site" in request.fixturenames:
+        request.getfixturevalue("site").close_browsers()
