@@ -24,10 +24,10 @@ from bench.apel.client import signature_data_url
 from bench.apel.servers import gunicorn
 from pakta import create_app, keys, migrate
 from pakta.db import database, get_session, make_engine
-from pakta.models import Employee, EmploymentType, Signature, Unit
+from pakta.models import Employee, Signature, Unit
 from pakta.services import accounts, apel, links
 from tests import servers
-from tests.conftest import PASSWORD, fresh_database, make_campaign
+from tests.conftest import PASSWORD, add_people, fresh_database, make_campaign
 
 SECRET = "node-test-secret-key-that-is-long-enough-0123456789"
 ADMIN = "admin@contoh.go.id"
@@ -111,19 +111,10 @@ def _populate(app) -> tuple[str, list[str], list[str], list[int]]:
             session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
         )
         campaign = make_campaign(session)
-        people = [
-            Employee(
-                identity_number=f"19860926201505{n:04d}",
-                name=f"Pegawai {n}",
-                position="Analis Kebijakan",
-                employment_type=EmploymentType.PNS,
-                unit=unit,
-                verification_code_hash=keys.verification_code_digest(CODE),
-            )
-            for n in range(PEOPLE)
-        ]
-        session.add_all(people)
-        session.flush()
+        add_people(session, unit, PEOPLE, 0, campaign, "19860926201505", email=False)
+        people = session.scalars(select(Employee).order_by(Employee.identity_number)).all()
+        for person in people:
+            person.verification_code_hash = keys.verification_code_digest(CODE)
         opened, _created = apel.open_session(session, campaign=campaign, unit=unit, user=admin)
         rows = links.export_rows(session, campaign, None, None)
         by_number = {row.identity_number: row.token for row in rows}

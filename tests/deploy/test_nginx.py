@@ -75,10 +75,11 @@ def nginx(prefix: Path, *arguments: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def proxy(site, tmp_path_factory):
+def proxy(request, tmp_path_factory):
     """nginx on two free ports (http, https) of 127.0.0.1 in front of the two nodes."""
     if shutil.which("nginx") is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx): not tried")
+    site = request.getfixturevalue("site")  # started only where nginx can be tried
     prefix = tmp_path_factory.mktemp("nginx")
     prefix.chmod(0o755)  # nginx's workers (nobody, under root) reach their temporary files
     ports = free_port(), free_port()
