@@ -58,12 +58,17 @@ class PrivateRedis:
     """``redis-server`` on a free port that saves nothing; ``url`` is its database 0."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         self.port = free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        """Start (again, after ``stop``) on the same port: a restart loses every key."""
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             [
                 *("redis-server", "--port", str(self.port), "--bind", HOST),
-                *("--save", "", "--appendonly", "no", "--dir", str(folder)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

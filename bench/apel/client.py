@@ -35,6 +35,12 @@ USER_AGENT = (
 _CERTIFICATE = re.compile(r'class="certificate-number">\s*([^<\s]+)\s*<')
 
 
+def certificate_number(page: str) -> str | None:
+    """The certificate number a done page shows, or None on any other page."""
+    found = _CERTIFICATE.search(page)
+    return found.group(1) if found else None
+
+
 def signature_data_url() -> str:
     """A drawn signature as a phone's canvas.toDataURL("image/png") sends it (RGBA)."""
     with Image.open(io.BytesIO(demo.signature_png(3))) as drawn:
@@ -113,11 +119,11 @@ def sign_once(client: Client, path: str, png_url: str, tally: Tally, arrival: fl
     tally.acknowledged[token] = ""  # acknowledged from here on, whatever follows
     response, data = client.request("GET", path)
     finished = time.monotonic()
-    certificate = _CERTIFICATE.search(data.decode("utf-8", "replace"))
+    certificate = certificate_number(data.decode("utf-8", "replace"))
     if response.status != 200 or certificate is None:
         tally.errors.append(f"done page {response.status} without a certificate number")
         return False
-    tally.acknowledged[token] = certificate.group(1)
+    tally.acknowledged[token] = certificate
     tally.done_at.append(finished)
     tally.post_ms.append((posted - posting) * 1000)
     tally.flow_ms.append((finished - arrival) * 1000)
