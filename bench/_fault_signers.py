@@ -63,8 +63,13 @@ class Record:
         return sum(n for status, n in self.statuses.items() if status >= 500 and status != 503)
 
     def recovery_s(self, since: float) -> float | None:
-        """Seconds from ``since`` until a signature sent after it was stored; None if none."""
-        answered = [p.answered for p in self.posts if p.acknowledged and p.sent >= since]
+        """Seconds from ``since`` until the next signature was stored; None if none was.
+
+        Counted to the first acknowledgement, not to one of a POST sent after ``since``:
+        with every phone waiting its turn at a saturated server, that would add a POST's
+        queueing time to the recovery, which signing again does not need.
+        """
+        answered = [p.answered for p in self.posts if p.acknowledged and p.answered >= since]
         return round(min(answered) - since, 2) if answered else None
 
     def acknowledged_between(self, start: float, end: float) -> int:

@@ -36,7 +36,8 @@ printed is one JSON object:
 * ``errors_5xx_not_503``, ``responses_503`` and ``responses_503_database_up`` (503s outside
   the PostgreSQL outage and the 5 s after it), ``connection_errors``;
 * ``recovery_s``: per fault, seconds from its end (the kill; the restarted server answering)
-  until a signature sent after it was stored; ``down_s``: how long each server was away;
+  until the next signature was stored; ``down_s``: how long each server was away, and
+  ``acknowledged_while_down``: signatures stored meanwhile;
 * ``certificates_missing``: valid signatures without a certificate after reconciling;
 * ``targets``: each target's pass (true) or fail, and ``passed``: all of them.
 """

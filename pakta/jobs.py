@@ -18,6 +18,7 @@ A job lost with its process loses nothing: the signature is committed before any
 asked for, and the certificate is made from committed rows (``services.certificates.jobs``).
 """
 
+import contextlib
 import logging
 import os
 import threading
@@ -108,6 +109,10 @@ def certificate_worker(app: Flask, worker_class: type[rq.Worker] = rq.Worker) ->
     )
 
 
+# ``Worker.work`` options that end the work loop by themselves, without a stop request.
+ENDS_BY_ITSELF = ("burst", "max_jobs", "max_idle_time")
+
+
 def work(app: Flask, *, fork: bool = True, **options) -> bool:
     """Run an RQ worker on the certificate queue in an app context of ``app``.
 
@@ -115,16 +120,34 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
     its job), from a parent warmed up first so that each fork starts with the renderer
     loaded; otherwise jobs run in this process. The worker runs RQ's scheduler (for the
     delayed retries) and, in its maintenance, ``job_recovery.recover``. ``options`` go to
-    ``Worker.work``.
+    ``Worker.work``. Unless asked to stop (SIGTERM, SIGINT, ``rq shutdown``) or given an
+    option that ends it (``ENDS_BY_ITSELF``), a worker that quits is replaced by a new one as
+    soon as Redis answers.
     """
-    from pakta.job_recovery import recovering
+    from pakta.job_recovery import recovering, wait_for_redis
 
     with app.app_context():
         if fork:
             certificate_jobs.warm_up(app)
-        worker_class = rq.Worker if fork else rq.SimpleWorker
-        worker = certificate_worker(app, recovering(worker_class))
-        return worker.work(with_scheduler=True, **options)
+        worker_class = recovering(rq.Worker if fork else rq.SimpleWorker)
+        worked = False
+        while True:
+            worker = certificate_worker(app, worker_class)
+            try:
+                worked = bool(worker.work(with_scheduler=True, **options)) or worked
+                ended = True
+            except RedisError as error:  # RQ's teardown could not record the worker's end
+                log.warning("the RQ worker lost Redis: %s", error)
+                ended = False
+            if worker.stop_asked or any(options.get(name) for name in ENDS_BY_ITSELF):
+                return worked
+            # RQ's work loop quits when Redis goes away while a job runs (a restart, a
+            # failover); a worker is only stopped on request, so another one starts.
+            log.warning("the RQ worker quit on an error: another starts once Redis answers")
+            wait_for_redis(app)
+            if not ended:
+                with contextlib.suppress(RedisError):
+                    worker.teardown()
 
 
 def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:

@@ -1,0 +1,98 @@
+"""`pakta worker` outlives a Redis restart that happens while it runs a job.
+
+RQ's work loop quits when Redis goes away while a job runs (it cannot record the job's end),
+so without care a restart of Redis stopped every busy worker until a supervisor noticed.
+A real `pakta worker` process on a private redis-server (tests/servers.py) runs a job that
+ends while Redis is down; after Redis is back, the same process must take the next job.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+import rq
+
+from pakta import migrate
+from pakta.db import make_engine
+from tests import servers
+
+SECRET = "restart-test-secret-key-that-is-long-enough-0123456789"
+
+
+def _wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def queue_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: the Redis restart test is not run")
+    server = servers.PrivateRedis(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back(
+    queue_server, tmp_path
+):
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("PAKTA_")},
+        "PAKTA_ENV": "testing",
+        "PAKTA_DATABASE_URL": url,
+        "PAKTA_SECRET_KEY": SECRET,
+        "PAKTA_REDIS_URL": queue_server.url,
+    }
+    with (tmp_path / "worker.log").open("ab") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from pakta.cli import main; main()", "worker"],
+            cwd=tmp_path,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    connection = redis.Redis.from_url(queue_server.url)
+    try:
+        queue = rq.Queue("certificates", connection=connection)
+        _wait_for(
+            lambda: any(w.pid == worker.pid for w in rq.Worker.all(connection=connection)),
+            30,
+            "the worker did not register",
+        )
+        busy = queue.enqueue(time.sleep, 1.0)
+        _wait_for(lambda: busy.get_status() == "started", 30, "the job did not start")
+        queue_server.stop()  # the job ends while Redis is away
+        time.sleep(3)
+        queue_server.start()
+
+        after = rq.Queue("certificates", connection=connection).enqueue(time.sleep, 0)
+        _wait_for(
+            lambda: after.get_status() == "finished" or worker.poll() is not None,
+            60,
+            "the job enqueued after the restart did not run",
+        )
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        assert after.get_status() == "finished"
+    finally:
+        connection.close()
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(5)
