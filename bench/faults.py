@@ -199,7 +199,11 @@ def inject(site: Site, started: float, duration: float, faults: list[Fault]) -> 
         for name, fraction in SCHEDULE:
             time.sleep(max(0.0, started + fraction * duration - time.monotonic()))
             at = time.monotonic()
-            actions[name]()
+            try:
+                actions[name]()
+            except Exception as error:  # reported; its recovery stays unmeasured (a failure)
+                print(f"  {at - started:5.1f} s  {name}: could not be done: {error}")
+                continue
             faults.append(Fault(name, at, time.monotonic()))
             print(f"  {at - started:5.1f} s  {name}: back after {faults[-1].down_s:.1f} s")
 
@@ -243,7 +247,8 @@ def figures(site: Site, record: Record, faults: list[Fault], used: list[str]) ->
         {ids[token]: number for token, number in record.acknowledged.items()},
         data.stored_numbers(site.url, [ids[token] for token in used]),
     )
-    recovery = {fault.name: record.recovery_s(fault.back) for fault in faults}
+    recovery = {name: None for name, _fraction in SCHEDULE}
+    recovery.update({fault.name: record.recovery_s(fault.back) for fault in faults})
     outage = next((f for f in faults if f.name == "postgresql"), None)
     database_up = [
         t
@@ -276,8 +281,7 @@ def judge(result: dict) -> dict:
         "no_duplicates": result["duplicates"] == 0,
         "no_5xx_but_503": result["errors_5xx_not_503"] == 0,
         "503_only_while_database_down": result["responses_503_database_up"] == 0,
-        "recovery_under_5s": len(recoveries) == len(SCHEDULE)
-        and all(r is not None and r < RECOVERY_TARGET_S for r in recoveries),
+        "recovery_under_5s": all(r is not None and r < RECOVERY_TARGET_S for r in recoveries),
         "no_certificates_missing": result["certificates_missing"] == 0,
     }
     return {"targets": targets, "passed": all(targets.values())}
