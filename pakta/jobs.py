@@ -34,7 +34,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from pakta.db import database
+from pakta.db import database, describe
 from pakta.services.certificates import jobs as certificate_jobs
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,11 @@ def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
         if app.config.get("REDIS_URL"):
             try:
                 return _enqueue_rq(app, signature_id, job_id)
-            except RedisError:
-                log.warning("Redis is unreachable: %s runs in this process", job_id, exc_info=True)
+            except RedisError as error:
+                # One line: while Redis is away every signature says the same.
+                log.warning(
+                    "Redis is unreachable: %s runs in this process (%s)", job_id, describe(error)
+                )
         return _submit_thread(app, signature_id, job_id)
     except Exception:
         log.exception("could not enqueue %s", job_id)

@@ -261,6 +261,17 @@ def test_when_redis_cannot_be_reached_the_certificate_is_made_in_this_process(si
     assert site.certificate_of(signature_id) is not None
 
 
+def test_redis_out_of_reach_is_one_log_line_per_request_not_a_traceback(site, caplog):
+    signature_id, _token = site.new_signature(nip())
+    with caplog.at_level(logging.WARNING, logger="pakta.jobs"):
+        queued = jobs.enqueue_certificate(site.app(REDIS_URL="redis://127.0.0.1:1/0"), signature_id)
+    queued.future.result(timeout=120)
+    [record] = [r for r in caplog.records if r.name == "pakta.jobs"]
+    assert record.exc_info is None
+    assert f"cert-{signature_id} runs in this process" in record.getMessage()
+    assert "ConnectionError" in record.getMessage()
+
+
 def test_pakta_worker_says_plainly_that_it_needs_redis(site):
     result = site.app(REDIS_URL=None).test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
