@@ -13,7 +13,6 @@ Unlike the queue, which waits as long as ``Retry-After`` says, a phone here wait
 """
 
 import random
-import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -202,13 +201,7 @@ def sign_for(
         finally:
             phone.http.close()
 
-    threads = [threading.Thread(target=run, args=(r,), daemon=True) for r in records]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(max(0.0, give_up_at + timeout * 3 - time.monotonic()))
-    if any(thread.is_alive() for thread in threads):
-        raise RuntimeError("virtual signers did not stop in time")
+    client.in_threads(run, records, give_up_at + timeout * 3 - time.monotonic())
     merged = Record()
     for record in records:
         merged.merge(record)

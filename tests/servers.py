@@ -14,8 +14,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 HOST = "127.0.0.1"
 
@@ -40,6 +43,30 @@ def missing_programs() -> str | None:
         if shutil.which("runuser") is None:
             return "running as root without runuser to run PostgreSQL as postgres"
     return None
+
+
+def skip_unless_runnable(what: str) -> None:
+    """Skip the test of ``what`` unless the PostgreSQL tests are run here
+    (``PAKTA_TEST_DATABASE_URL``) and private servers can be started."""
+    if not os.environ.get("PAKTA_TEST_DATABASE_URL"):
+        pytest.skip(f"PAKTA_TEST_DATABASE_URL is not set: {what} is not run")
+    reason = missing_programs()
+    if reason:
+        pytest.skip(f"{reason}: {what} is not run")
+
+
+def pakta_worker(folder: Path, environment: dict, name: str) -> subprocess.Popen:
+    """`pakta worker` in ``folder`` with ``environment``, its output in ``folder/name.log``."""
+    with (folder / f"{name}.log").open("ab") as log:
+        return subprocess.Popen(  # noqa: S603 - our own command line
+            [sys.executable, "-c", "from pakta.cli import main; main()", "worker"],
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group: its horse and scheduler die with it
+        )
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -55,16 +54,7 @@ def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back
         "PAKTA_SECRET_KEY": SECRET,
         "PAKTA_REDIS_URL": queue_server.url,
     }
-    with (tmp_path / "worker.log").open("ab") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-c", "from pakta.cli import main; main()", "worker"],
-            cwd=tmp_path,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+    worker = servers.pakta_worker(tmp_path, environment, "worker")
     connection = redis.Redis.from_url(queue_server.url)
     try:
         queue = rq.Queue("certificates", connection=connection)

@@ -3,7 +3,6 @@ through every fault, on servers of its own. Its timing target (recovery under 5 
 bench's to judge on a quiet machine, not this test's."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +19,7 @@ TINY += ["--postgresql-down", "1", "--redis-down", "1", "--drain-timeout", "120"
 
 
 def test_a_tiny_fault_run_loses_doubles_and_breaks_nothing_and_says_so_in_json():
-    if not os.environ.get("PAKTA_TEST_DATABASE_URL"):
-        pytest.skip("PAKTA_TEST_DATABASE_URL is not set: the PostgreSQL fault bench is not run")
-    reason = servers.missing_programs()
-    if reason:
-        pytest.skip(f"{reason}: the fault bench is not run")
+    servers.skip_unless_runnable("the fault bench")
     done = subprocess.run(
         [sys.executable, str(BENCH), *TINY], capture_output=True, text=True, timeout=420
     )
