@@ -132,20 +132,22 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
         worker_class = recovering(rq.Worker if fork else rq.SimpleWorker)
         worked = False
         while True:
-            worker = certificate_worker(app, worker_class)
+            worker = None
             try:
+                worker = certificate_worker(app, worker_class)  # this names it in Redis
                 worked = bool(worker.work(with_scheduler=True, **options)) or worked
                 ended = True
-            except RedisError as error:  # RQ's teardown could not record the worker's end
-                log.warning("the RQ worker lost Redis: %s", error)
+            except RedisError as error:  # no Redis to start with, or to record the end in
+                log.warning("the RQ worker lost Redis: %s", describe(error))
                 ended = False
-            if worker.stop_asked or any(options.get(name) for name in ENDS_BY_ITSELF):
+            stop_asked = worker is not None and worker.stop_asked
+            if stop_asked or any(options.get(name) for name in ENDS_BY_ITSELF):
                 return worked
             # RQ's work loop quits when Redis goes away while a job runs (a restart, a
             # failover); a worker is only stopped on request, so another one starts.
-            log.warning("the RQ worker quit on an error: another starts once Redis answers")
+            log.warning("the RQ worker stopped on an error: another starts once Redis answers")
             wait_for_redis(app)
-            if not ended:
+            if worker is not None and not ended:
                 with contextlib.suppress(RedisError):
                     worker.teardown()
 

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -40,9 +41,10 @@ def queue_server(tmp_path):
     server.stop()
 
 
-def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back(
-    queue_server, tmp_path
-):
+@pytest.fixture
+def start_worker(queue_server, tmp_path):
+    """Starts `pakta worker` on the private Redis and a migrated SQLite site; stopped with
+    SIGTERM afterwards."""
     url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -54,31 +56,14 @@ def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back
         "PAKTA_SECRET_KEY": SECRET,
         "PAKTA_REDIS_URL": queue_server.url,
     }
-    worker = servers.pakta_worker(tmp_path, environment, "worker")
-    connection = redis.Redis.from_url(queue_server.url)
-    try:
-        queue = rq.Queue("certificates", connection=connection)
-        _wait_for(
-            lambda: any(w.pid == worker.pid for w in rq.Worker.all(connection=connection)),
-            30,
-            "the worker did not register",
-        )
-        busy = queue.enqueue(time.sleep, 1.0)
-        _wait_for(lambda: busy.get_status() == "started", 30, "the job did not start")
-        queue_server.stop()  # the job ends while Redis is away
-        time.sleep(3)
-        queue_server.start()
+    started = []
 
-        after = rq.Queue("certificates", connection=connection).enqueue(time.sleep, 0)
-        _wait_for(
-            lambda: after.get_status() == "finished" or worker.poll() is not None,
-            60,
-            "the job enqueued after the restart did not run",
-        )
-        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
-        assert after.get_status() == "finished"
-    finally:
-        connection.close()
+    def start() -> subprocess.Popen:
+        started.append(servers.pakta_worker(tmp_path, environment, "worker"))
+        return started[-1]
+
+    yield start
+    for worker in started:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -86,3 +71,55 @@ def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
+
+
+def _runs_next_job(worker: subprocess.Popen, url: str, log: Path) -> None:
+    """Assert that ``worker`` is alive and runs a job enqueued now."""
+    connection = redis.Redis.from_url(url)
+    try:
+        job = rq.Queue("certificates", connection=connection).enqueue(time.sleep, 0)
+        _wait_for(
+            lambda: job.get_status() == "finished" or worker.poll() is not None,
+            60,
+            "the job enqueued after Redis came back did not run",
+        )
+        assert worker.poll() is None, log.read_text()[-3000:]
+        assert job.get_status() == "finished"
+    finally:
+        connection.close()
+
+
+def test_a_worker_busy_when_redis_restarts_takes_the_next_job_once_redis_is_back(
+    queue_server, start_worker, tmp_path
+):
+    worker = start_worker()
+    connection = redis.Redis.from_url(queue_server.url)
+    try:
+        _wait_for(
+            lambda: any(w.pid == worker.pid for w in rq.Worker.all(connection=connection)),
+            30,
+            "the worker did not register",
+        )
+        busy = rq.Queue("certificates", connection=connection).enqueue(time.sleep, 1.0)
+        _wait_for(lambda: busy.get_status() == "started", 30, "the job did not start")
+    finally:
+        connection.close()
+    queue_server.stop()  # the job ends while Redis is away
+    time.sleep(3)
+    queue_server.start()
+    _runs_next_job(worker, queue_server.url, tmp_path / "worker.log")
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_and_then_works(
+    queue_server, start_worker, tmp_path
+):
+    queue_server.stop()
+    worker = start_worker()
+    log = tmp_path / "worker.log"
+    _wait_for(
+        lambda: worker.poll() is not None or "lost Redis" in log.read_text(),
+        60,
+        "the worker neither stopped nor said that it has no Redis",
+    )
+    queue_server.start()
+    _runs_next_job(worker, queue_server.url, log)
