@@ -42,7 +42,7 @@ class Record:
     posts: list[Post] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)  # status -> responses
     unavailable_at: list[float] = field(default_factory=list)  # when each 503 came
-    connection_errors: int = 0
+    connection_errors: Counter = field(default_factory=Counter)  # exception name -> count
     server_errors: list[str] = field(default_factory=list)  # 5xx other than 503, described
     refused: Counter = field(default_factory=Counter)  # other answers the queue would show
     unfinished: int = 0  # flows still retrying when the signers had to stop
@@ -52,7 +52,7 @@ class Record:
         self.posts += other.posts
         self.statuses.update(other.statuses)
         self.unavailable_at += other.unavailable_at
-        self.connection_errors += other.connection_errors
+        self.connection_errors.update(other.connection_errors)
         self.server_errors += other.server_errors
         self.refused.update(other.refused)
         self.unfinished += other.unfinished
@@ -91,8 +91,8 @@ class Phone:
         """(status, Location, page), or None when the connection failed."""
         try:
             response, data = self.http.request(method, path, body)
-        except Exception:  # refused, reset, timed out: the phone tries again
-            self.record.connection_errors += 1
+        except Exception as error:  # refused, reset, timed out: the phone tries again
+            self.record.connection_errors[type(error).__name__] += 1
             return None
         self.record.statuses[response.status] += 1
         if response.status == 503:

@@ -34,7 +34,8 @@ printed is one JSON object:
   page itself); ``stored``: signature rows; ``acknowledged_not_stored``;
 * ``duplicates``: people with more than one signature;
 * ``errors_5xx_not_503``, ``responses_503`` and ``responses_503_database_up`` (503s outside
-  the PostgreSQL outage and the 5 s after it), ``connection_errors``;
+  the PostgreSQL outage and the 5 s after it), ``connection_errors`` (by kind: a reset,
+  a refused connection, a timeout after --timeout seconds);
 * ``recovery_s``: per fault, seconds from its end (the kill; the restarted server answering)
   until the next signature was stored; ``down_s``: how long each server was away, and
   ``acknowledged_while_down``: signatures stored meanwhile;
@@ -263,7 +264,7 @@ def figures(site: Site, record: Record, faults: list[Fault], used: list[str]) ->
         "errors_5xx_not_503": record.errors_5xx_not_503,
         "responses_503": record.statuses[503],
         "responses_503_database_up": len(database_up),
-        "connection_errors": record.connection_errors,
+        "connection_errors": dict(record.connection_errors),
         "unfinished": record.unfinished,
         "recovery_s": recovery,
         "down_s": {fault.name: fault.down_s for fault in faults},
