@@ -148,8 +148,10 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
             log.warning("the RQ worker stopped on an error: another starts once Redis answers")
             wait_for_redis(app)
             if worker is not None and not ended:
+                # What RQ's teardown could not do (its scheduler is stopped by then).
                 with contextlib.suppress(RedisError):
-                    worker.teardown()
+                    worker.register_death()
+                    worker.unsubscribe()
 
 
 def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
