@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import _common  # noqa: F401 - the repository on sys.path, for the imports below
+import _common  # first: puts the repository on sys.path (python bench/faults.py)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
