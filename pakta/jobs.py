@@ -33,8 +33,9 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
-from pakta.db import database, describe
+from pakta.db import database, describe, is_unavailable
 from pakta.services.certificates import jobs as certificate_jobs
 
 log = logging.getLogger(__name__)
@@ -178,9 +179,22 @@ def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
 # -- RQ ----------------------------------------------------------------------------------
 
 
+class DatabaseUnavailable(RuntimeError):
+    """A certificate job found the database unable to serve (down, restarting, read-only)."""
+
+
 def run_certificate_job(signature_id: int) -> bool:
-    """What the RQ worker runs (by this name): errors fail the job, which RQ records."""
-    return certificate_jobs.issue_certificate(job_app(), signature_id)
+    """What the RQ worker runs (by this name): errors fail the job, which RQ records.
+
+    RQ logs every failure with its traceback; during a database outage every job fails the
+    same way, so that failure is one line (the error's kind and first line), and retried.
+    """
+    try:
+        return certificate_jobs.issue_certificate(job_app(), signature_id)
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        raise DatabaseUnavailable(describe(error)) from None
 
 
 _environment_app: Flask | None = None
