@@ -11,9 +11,12 @@ a worker starts.
 """
 
 import logging
+import signal
+import time
 from datetime import datetime, timedelta
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq.registry import StartedJobRegistry
 from sqlalchemy.orm import Session
 
@@ -26,6 +29,7 @@ from pakta.services.certificates import reconcile
 log = logging.getLogger(__name__)
 
 RECOVERY_LOCK = "pakta:certificates:recovery"
+REDIS_RETRY_SECONDS = 1.0
 RUN_CERTIFICATE_JOB = f"{jobs.run_certificate_job.__module__}.{jobs.run_certificate_job.__name__}"
 
 
@@ -95,11 +99,36 @@ def recover(app: Flask) -> None:
 
 
 class Recovering:
-    """Mixed into an RQ worker class: its periodic maintenance also recovers lost jobs."""
+    """Mixed into an RQ worker class: its periodic maintenance also recovers lost jobs, and
+    it remembers being asked to stop (``jobs.work`` replaces a worker that quit otherwise)."""
+
+    stop_asked = False
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
         recover(jobs.job_app())
+
+    def request_stop(self, signum, frame):
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+
+def wait_for_redis(app: Flask) -> None:
+    """Return once Redis answers a PING, trying every ``REDIS_RETRY_SECONDS``.
+
+    Nothing runs meanwhile, so SIGTERM and SIGINT get their default meaning back: the RQ
+    worker that installed its own handlers has ended.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    connection = jobs.redis_connection(app)
+    while True:
+        time.sleep(REDIS_RETRY_SECONDS)
+        try:
+            connection.ping()
+            return
+        except RedisError:
+            continue
 
 
 def recovering(worker_class: type) -> type:

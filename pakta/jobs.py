@@ -18,6 +18,7 @@ A job lost with its process loses nothing: the signature is committed before any
 asked for, and the certificate is made from committed rows (``services.certificates.jobs``).
 """
 
+import contextlib
 import logging
 import os
 import threading
@@ -32,8 +33,9 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
-from pakta.db import database
+from pakta.db import database, describe, is_unavailable
 from pakta.services.certificates import jobs as certificate_jobs
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,10 @@ def certificate_worker(app: Flask, worker_class: type[rq.Worker] = rq.Worker) ->
     )
 
 
+# ``Worker.work`` options that end the work loop by themselves, without a stop request.
+ENDS_BY_ITSELF = ("burst", "max_jobs", "max_idle_time")
+
+
 def work(app: Flask, *, fork: bool = True, **options) -> bool:
     """Run an RQ worker on the certificate queue in an app context of ``app``.
 
@@ -115,16 +121,38 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
     its job), from a parent warmed up first so that each fork starts with the renderer
     loaded; otherwise jobs run in this process. The worker runs RQ's scheduler (for the
     delayed retries) and, in its maintenance, ``job_recovery.recover``. ``options`` go to
-    ``Worker.work``.
+    ``Worker.work``. Unless asked to stop (SIGTERM, SIGINT, ``rq shutdown``) or given an
+    option that ends it (``ENDS_BY_ITSELF``), a worker that quits is replaced by a new one as
+    soon as Redis answers.
     """
-    from pakta.job_recovery import recovering
+    from pakta.job_recovery import recovering, wait_for_redis
 
     with app.app_context():
         if fork:
             certificate_jobs.warm_up(app)
-        worker_class = rq.Worker if fork else rq.SimpleWorker
-        worker = certificate_worker(app, recovering(worker_class))
-        return worker.work(with_scheduler=True, **options)
+        worker_class = recovering(rq.Worker if fork else rq.SimpleWorker)
+        worked = False
+        while True:
+            worker = None
+            try:
+                worker = certificate_worker(app, worker_class)  # this names it in Redis
+                worked = bool(worker.work(with_scheduler=True, **options)) or worked
+                ended = True
+            except RedisError as error:  # no Redis to start with, or to record the end in
+                log.warning("the RQ worker lost Redis: %s", describe(error))
+                ended = False
+            stop_asked = worker is not None and worker.stop_asked
+            if stop_asked or any(options.get(name) for name in ENDS_BY_ITSELF):
+                return worked
+            # RQ's work loop quits when Redis goes away while a job runs (a restart, a
+            # failover); a worker is only stopped on request, so another one starts.
+            log.warning("the RQ worker stopped on an error: another starts once Redis answers")
+            wait_for_redis(app)
+            if worker is not None and not ended:
+                # What RQ's teardown could not do (its scheduler is stopped by then).
+                with contextlib.suppress(RedisError):
+                    worker.register_death()
+                    worker.unsubscribe()
 
 
 def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
@@ -137,8 +165,11 @@ def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
         if app.config.get("REDIS_URL"):
             try:
                 return _enqueue_rq(app, signature_id, job_id)
-            except RedisError:
-                log.warning("Redis is unreachable: %s runs in this process", job_id, exc_info=True)
+            except RedisError as error:
+                # One line: while Redis is away every signature says the same.
+                log.warning(
+                    "Redis is unreachable: %s runs in this process (%s)", job_id, describe(error)
+                )
         return _submit_thread(app, signature_id, job_id)
     except Exception:
         log.exception("could not enqueue %s", job_id)
@@ -148,9 +179,22 @@ def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
 # -- RQ ----------------------------------------------------------------------------------
 
 
+class DatabaseUnavailable(RuntimeError):
+    """A certificate job found the database unable to serve (down, restarting, read-only)."""
+
+
 def run_certificate_job(signature_id: int) -> bool:
-    """What the RQ worker runs (by this name): errors fail the job, which RQ records."""
-    return certificate_jobs.issue_certificate(job_app(), signature_id)
+    """What the RQ worker runs (by this name): errors fail the job, which RQ records.
+
+    RQ logs every failure with its traceback; during a database outage every job fails the
+    same way, so that failure is one line (the error's kind and first line), and retried.
+    """
+    try:
+        return certificate_jobs.issue_certificate(job_app(), signature_id)
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        raise DatabaseUnavailable(describe(error)) from None
 
 
 _environment_app: Flask | None = None

@@ -14,8 +14,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 HOST = "127.0.0.1"
 
@@ -42,6 +45,30 @@ def missing_programs() -> str | None:
     return None
 
 
+def skip_unless_runnable(what: str) -> None:
+    """Skip the test of ``what`` unless the PostgreSQL tests are run here
+    (``PAKTA_TEST_DATABASE_URL``) and private servers can be started."""
+    if not os.environ.get("PAKTA_TEST_DATABASE_URL"):
+        pytest.skip(f"PAKTA_TEST_DATABASE_URL is not set: {what} is not run")
+    reason = missing_programs()
+    if reason:
+        pytest.skip(f"{reason}: {what} is not run")
+
+
+def pakta_worker(folder: Path, environment: dict, name: str) -> subprocess.Popen:
+    """`pakta worker` in ``folder`` with ``environment``, its output in ``folder/name.log``."""
+    with (folder / f"{name}.log").open("ab") as log:
+        return subprocess.Popen(  # noqa: S603 - our own command line
+            [sys.executable, "-c", "from pakta.cli import main; main()", "worker"],
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group: its horse and scheduler die with it
+        )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -58,12 +85,17 @@ class PrivateRedis:
     """``redis-server`` on a free port that saves nothing; ``url`` is its database 0."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         self.port = free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        """Start (again, after ``stop``) on the same port: a restart loses every key."""
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
             [
                 *("redis-server", "--port", str(self.port), "--bind", HOST),
-                *("--save", "", "--appendonly", "no", "--dir", str(folder)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -18,7 +18,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -54,11 +53,7 @@ DEADLINE = 45  # seconds, from the end of the outage, for the last certificate
 
 @pytest.fixture
 def private_servers():
-    if not os.environ.get("PAKTA_TEST_DATABASE_URL"):
-        pytest.skip("PAKTA_TEST_DATABASE_URL is not set: the PostgreSQL fault test is not run")
-    reason = servers.missing_programs()
-    if reason:
-        pytest.skip(f"{reason}: the fault test is not run")
+    servers.skip_unless_runnable("the PostgreSQL fault test")
     folder = Path(tempfile.mkdtemp(prefix="pakta-faults-"))
     folder.chmod(0o755)  # PostgreSQL's user must reach its own folder inside
     postgres = servers.PrivatePostgres(folder)
@@ -133,19 +128,6 @@ def _site(folder: Path, url: str, redis_url: str):
         "PAKTA_SEAL_PKCS12_PASSWORD": SEAL_PASSWORD,
     }
     return app, campaign_id, environment
-
-
-def _start_worker(folder: Path, environment: dict, name: str) -> subprocess.Popen:
-    with (folder / f"{name}.log").open("ab") as log:
-        return subprocess.Popen(  # noqa: S603 - our own command line
-            [sys.executable, "-c", "from pakta.cli import main; main()", "worker"],
-            cwd=folder,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # its own process group: its horse and scheduler die with it
-        )
 
 
 def _rq_worker(connection: redis.Redis, pid: int, timeout: float = 30) -> rq.Worker:
@@ -230,10 +212,10 @@ def test_every_signature_gets_exactly_one_certificate_through_a_killed_worker_an
     connection = redis.Redis.from_url(queue_server.url)
     with app.app_context():
         employee_ids = list(get_session().scalars(select(Employee.id).order_by(Employee.id)))
-    processes = [_start_worker(folder, environment, "worker-1")]
+    processes = [servers.pakta_worker(folder, environment, "worker-1")]
     try:
         first = _rq_worker(connection, processes[0].pid)  # it holds the scheduler's lock
-        processes.append(_start_worker(folder, environment, "worker-2"))
+        processes.append(servers.pakta_worker(folder, environment, "worker-2"))
         _rq_worker(connection, processes[1].pid)
 
         third = SIGNATURES // 3
@@ -242,7 +224,7 @@ def test_every_signature_gets_exactly_one_certificate_through_a_killed_worker_an
         killed_job = first.get_current_job_id()
         _kill_all(processes[0].pid)
         processes[0].wait(5)
-        processes.append(_start_worker(folder, environment, "worker-3"))
+        processes.append(servers.pakta_worker(folder, environment, "worker-3"))
         _sign(app, campaign_id, employee_ids[third:])
 
         down_at = time.monotonic()

@@ -261,6 +261,26 @@ def test_when_redis_cannot_be_reached_the_certificate_is_made_in_this_process(si
     assert site.certificate_of(signature_id) is not None
 
 
+def test_a_job_that_finds_the_database_down_fails_with_one_line_not_the_drivers_chain(site):
+    app = site.app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/pakta")
+    with app.app_context(), pytest.raises(jobs.DatabaseUnavailable) as raised:
+        jobs.run_certificate_job(1)
+    assert raised.value.__suppress_context__ and raised.value.__cause__ is None
+    assert str(raised.value).startswith("OperationalError: ")
+    database(app).engine.dispose()
+
+
+def test_redis_out_of_reach_is_one_log_line_per_request_not_a_traceback(site, caplog):
+    signature_id, _token = site.new_signature(nip())
+    with caplog.at_level(logging.WARNING, logger="pakta.jobs"):
+        queued = jobs.enqueue_certificate(site.app(REDIS_URL="redis://127.0.0.1:1/0"), signature_id)
+    queued.future.result(timeout=120)
+    [record] = [r for r in caplog.records if r.name == "pakta.jobs"]
+    assert record.exc_info is None
+    assert f"cert-{signature_id} runs in this process" in record.getMessage()
+    assert "ConnectionError" in record.getMessage()
+
+
 def test_pakta_worker_says_plainly_that_it_needs_redis(site):
     result = site.app(REDIS_URL=None).test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1

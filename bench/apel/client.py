@@ -21,6 +21,7 @@ import urllib.parse
 from base64 import b64encode
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from PIL import Image
 
@@ -32,7 +33,14 @@ USER_AGENT = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36 pakta-bench"
 )
+T = TypeVar("T")
 _CERTIFICATE = re.compile(r'class="certificate-number">\s*([^<\s]+)\s*<')
+
+
+def certificate_number(page: str) -> str | None:
+    """The certificate number a done page shows, or None on any other page."""
+    found = _CERTIFICATE.search(page)
+    return found.group(1) if found else None
 
 
 def signature_data_url() -> str:
@@ -113,11 +121,11 @@ def sign_once(client: Client, path: str, png_url: str, tally: Tally, arrival: fl
     tally.acknowledged[token] = ""  # acknowledged from here on, whatever follows
     response, data = client.request("GET", path)
     finished = time.monotonic()
-    certificate = _CERTIFICATE.search(data.decode("utf-8", "replace"))
+    certificate = certificate_number(data.decode("utf-8", "replace"))
     if response.status != 200 or certificate is None:
         tally.errors.append(f"done page {response.status} without a certificate number")
         return False
-    tally.acknowledged[token] = certificate.group(1)
+    tally.acknowledged[token] = certificate
     tally.done_at.append(finished)
     tally.post_ms.append((posted - posting) * 1000)
     tally.flow_ms.append((finished - arrival) * 1000)
@@ -208,6 +216,19 @@ def paced(
     return merged
 
 
+def in_threads(run: Callable[[T], object], states: list[T], wait: float) -> None:
+    """``run(state)`` for each state, each in a thread of its own; raises RuntimeError when
+    any is still running ``wait`` seconds later."""
+    threads = [threading.Thread(target=run, args=(state,), daemon=True) for state in states]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + wait
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("virtual signers did not stop in time")
+
+
 def _run_threads(count: int, loop, port: int, timeout: float, wait: float) -> Tally:
     tallies = [Tally() for _ in range(count)]
 
@@ -218,14 +239,7 @@ def _run_threads(count: int, loop, port: int, timeout: float, wait: float) -> Ta
         finally:
             client.close()
 
-    threads = [threading.Thread(target=run, args=(t,), daemon=True) for t in tallies]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + wait
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if any(thread.is_alive() for thread in threads):
-        raise RuntimeError("virtual signers did not stop in time")
+    in_threads(run, tallies, wait)
     merged = Tally()
     for tally in tallies:
         merged.merge(tally)

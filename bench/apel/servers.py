@@ -75,7 +75,8 @@ def gunicorn(target: str, env: dict, port: int, workers: int, log: Path) -> Guni
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT:.0f} s")
 
 
-def rq_workers(count: int, env: dict, log: Path) -> list[subprocess.Popen]:
-    """``pakta worker --burst`` for the bench's app, which stops once the queue is empty."""
-    command = [sys.executable, "-m", "bench.apel.app", "worker", "--burst"]
+def rq_workers(count: int, env: dict, log: Path, burst: bool = True) -> list[subprocess.Popen]:
+    """``pakta worker`` for the bench's app; with ``--burst``, it stops once the queue is
+    empty. Each runs in a session of its own: ``os.killpg`` reaches what it started."""
+    command = [sys.executable, "-m", "bench.apel.app", "worker", *(["--burst"] * burst)]
     return start_processes(command, count, env, log)
