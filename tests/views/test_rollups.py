@@ -82,7 +82,7 @@ def test_an_admin_sees_every_unit_with_rolled_up_rates(client, auth, admin_user,
     for name in ("Pemerintah Kota Contoh", "Dinas Kesehatan", "Bidang P2P", "Dinas Pendidikan"):
         assert name in page.text
     assert "4 / 9" in page.text  # overall signed / roster
-    assert "75.0%" in page.text and "20.0%" in page.text
+    assert "75,0%" in page.text and "20,0%" in page.text
 
 
 def test_an_operator_sees_only_their_unit_and_its_sub_units(client, auth, operator_user, staffed):
@@ -200,7 +200,7 @@ def test_the_dashboard_of_a_400_unit_pemda_is_under_100_kb(
         f"Sub Unit {n:03d}" for n in range(359)
     ]
     assert all(f">{name}</a>" in page.text for name in names)
-    assert "16000 / 20000" in page.text  # everybody counted
+    assert "16.000 / 20.000" in page.text  # everybody counted, grouped as id writes it
     assert len(page.data) < 100 * KB
 
 
