@@ -26,6 +26,7 @@ from flask_babel import force_locale, format_datetime, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pakta import formats
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Reminder, User, utcnow
 from pakta.services import links, rollups
@@ -199,9 +200,10 @@ def group_text(campaign: Campaign, count: int, unit_name: str) -> str:
         campaign.title,
         "",
         ngettext(
-            "%(num)d person in %(unit)s has not signed the neutrality integrity pact yet.",
-            "%(num)d people in %(unit)s have not signed the neutrality integrity pact yet.",
+            "%(count)s person in %(unit)s has not signed the neutrality integrity pact yet.",
+            "%(count)s people in %(unit)s have not signed the neutrality integrity pact yet.",
             count,
+            count=formats.number(count),  # "1.250" in id: the locale's grouping
             unit=unit_name,
         ),
         _("Signing closes on {closes}.").format(closes=closing_time(campaign)),

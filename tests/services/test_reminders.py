@@ -318,3 +318,14 @@ def test_a_revoked_person_is_told_of_the_revocation_never_that_they_have_not_sig
     with force_locale("id"):
         personal = reminders.personal_text(campaign, person)
     assert "dicabut" in personal and "belum menandatangani" not in personal
+
+
+@pytest.mark.parametrize(("locale", "written"), [("id", "1.250 pegawai"), ("en", "1,250 people")])
+def test_the_whatsapp_group_text_writes_the_count_as_the_locale_does(
+    app, campaign, locale, written
+):
+    from flask_babel import force_locale
+
+    with force_locale(locale):
+        text = reminders.group_text(campaign, 1250, "Dinas Kesehatan")
+    assert written in text

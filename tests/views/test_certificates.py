@@ -317,3 +317,20 @@ def test_after_signing_again_the_old_certificate_verifies_as_revoked_with_reason
     assert datetime.fromisoformat(verdict["revoked_at"]) == event.occurred_at
     page = client.get(f"/v/{issued.token}").text
     assert "DICABUT" in page and "salah tanda tangan" in page
+
+
+def test_the_audit_trail_and_the_certificate_page_show_words_not_codes(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    revoke(client, signed.certificate_number)
+    audit = client.get("/admin/audit").text
+    assert translated(client, "revoked a certificate") in audit
+    assert translated(client, "signed in") in audit
+    object_label = translated(client, "certificate") + " " + signed.certificate_number
+    assert object_label in audit
+    assert "certificate.revoke" not in audit and "auth.login" not in audit
+    assert "signature " + signed.certificate_number not in audit
+    detail = client.get(f"/admin/sertifikat/{signed.certificate_number}").text
+    method = translated(client, "personal link" if signed.method == "personal_link" else "kiosk")
+    assert method in detail and f">{signed.method.value}<" not in detail
