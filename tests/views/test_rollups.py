@@ -4,7 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import insert
 
-from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, Unit
+from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, Unit, utcnow
 from tests.conftest import add_people
 
 KB = 1024
@@ -241,3 +241,18 @@ def test_drilling_into_a_large_unit_lists_its_people_a_page_at_a_time(
         assert (f"page={number + 1}" in page) is (number < 3)
         seen += people
     assert len(set(seen)) == 450 == len(unit_ids) * 150
+
+
+def test_the_trend_writes_days_and_rates_as_the_locale_does(client, auth, admin_user, staffed):
+    from flask_babel import format_date
+
+    from pakta.timeutil import local_zone
+
+    auth.login()
+    page = client.get("/admin/rekap/tren").text
+    today = utcnow().astimezone(local_zone()).date()
+    with client.application.test_request_context():
+        written = format_date(today, "d MMM yyyy")
+    assert f"Tanda tangan per jam pada {written}" in page
+    assert today.isoformat() not in page.replace(f'value="{today.isoformat()}"', "")
+    assert re.search(r">\d+,\d%</td>", page)  # the cumulative rate, "44,4%"
