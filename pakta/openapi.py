@@ -6,7 +6,7 @@ and that the document is valid OpenAPI 3.1.
 """
 
 from pakta.models import RevocationReason
-from pakta.services.certificates.verification import Status
+from pakta.services.certificates.verification import Finding, Outcome, Status
 from pakta.services.rollups import EMPLOYMENT_TYPES, View
 
 PREFIX = "/api/v1"
@@ -80,7 +80,11 @@ ROLLUPS = {
 
 VERDICT = {
     "type": "object",
+    "description": "Read `verdict` first: it is the one answer (valid only when the code "
+    "is genuine and not revoked). `status` is what the code alone shows.",
     "required": [
+        "verdict",
+        "reasons",
         "status",
         "certificate_number",
         "name",
@@ -92,6 +96,17 @@ VERDICT = {
         "revocation_reason",
     ],
     "properties": {
+        "verdict": {
+            "type": "string",
+            "enum": [outcome.value for outcome in Outcome],
+            "description": "valid (SAH), revoked (DICABUT: genuine but revoked) or "
+            "invalid (TIDAK SAH).",
+        },
+        "reasons": {
+            "type": "array",
+            "description": "Why the verdict is not valid; empty when it is.",
+            "items": {"type": "string", "enum": [finding.value for finding in Finding]},
+        },
         "status": {"type": "string", "enum": [status.value for status in Status]},
         "certificate_number": _nullable("string"),
         "name": _nullable("string", description="The signer's name as printed."),

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 from flask_babel import format_datetime
 
+from pakta import formats, labels
 from pakta.i18n import LOCALES, get_locale
 from pakta.services.identity import mask_identity
 from pakta.timeutil import local_zone
@@ -45,6 +46,12 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["mask"] = mask_identity
+    app.jinja_env.filters["percent"] = formats.percent
+    app.jinja_env.filters["number"] = formats.number
+    app.jinja_env.filters["day"] = formats.day
+    app.jinja_env.filters["signing_method"] = labels.signing_method
+    app.jinja_env.filters["audit_action"] = labels.audit_action
+    app.jinja_env.globals["audit_object"] = labels.audit_object
     app.jinja_env.globals.update(static_url=static_url, get_locale=get_locale, LOCALES=LOCALES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -638,3 +638,16 @@ def empty_instance(app_variant, tmp_path, backup_tools) -> Iterator[Instance]:
     (tmp_path / "target-db").mkdir()
     with fresh_database(tmp_path / "target-db") as url:
         yield Instance(app_variant(DATABASE_URL=url, INSTANCE_PATH=tmp_path / "target"), url)
+
+
+def seal_organisation(pdf: bytes) -> str:
+    """The organisation named in a sealed PDF's seal certificate, read with cryptography."""
+    import io
+
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    embedded = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[-1]
+    certificate = x509.load_der_x509_certificate(embedded.signer_cert.dump())
+    return certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
 from pakta.models import AuditEvent, SigningKey
-from pakta.services.certificates import issuing, pdf_check, tokens
-from tests.conftest import sign_again
+from pakta.services.certificates import issuing, tokens
+from tests.conftest import seal_organisation, sign_again
 
 
 @pytest.fixture
@@ -282,19 +282,39 @@ def test_verify_garbage_exits_1(runner, signing_key):
     assert runner.invoke(args=["verify", "bukan-token"]).exit_code == 1
 
 
-def test_verify_knows_nothing_of_revocations_and_says_so(runner, app, session, signed, issued):
+def verdict_line(app, outcome: str) -> str:
+    return gettext(app, "Verdict: {verdict}").format(verdict=gettext(app, outcome))
+
+
+def test_verify_against_this_instance_sees_a_revocation_and_exits_1(
+    runner, app, session, signed, issued
+):
     from pakta.services.certificates import revocations
 
     revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
     session.commit()
     result = runner.invoke(args=["verify", issued.token])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == verdict_line(app, "REVOKED")
+    assert gettext(app, "The certificate has been revoked.") in result.output
+
+
+def test_verify_offline_knows_nothing_of_revocations_and_says_so(
+    runner, app, session, signed, issued, keys_file
+):
+    from pakta.services.certificates import revocations
+
+    revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
+    session.commit()
+    result = runner.invoke(args=["verify", issued.token, "--keys", str(keys_file)])
     assert result.exit_code == 0  # the signature is still genuine
+    assert result.output.splitlines()[0] == verdict_line(app, "VALID")
     assert gettext(app, "Offline checks cannot see revocations; the verification page can.") in (
         result.output
     )
 
 
-def test_verify_handles_a_token_longer_than_a_file_name_may_be(runner, app, session, signing_key):
+def test_verify_handles_a_token_longer_than_a_file_name_may_be(runner, app, session, keys_file):
     signer = certificate_keys.signer(session, app.instance_path, None)
     claims = tokens.Claims(
         signer.kid,
@@ -306,25 +326,26 @@ def test_verify_handles_a_token_longer_than_a_file_name_may_be(runner, app, sess
     )
     token = tokens.encode(claims, signer.private_key)
     assert len(token) > 255
-    result = runner.invoke(args=["verify", token])
+    result = runner.invoke(args=["verify", token, "--keys", str(keys_file)])
     assert result.exit_code == 0, result.output
 
 
-def test_verify_an_issued_pdf_exits_0_and_says_the_seal_is_intact(runner, app, issued, pdf_file):
+def test_verify_an_issued_pdf_says_valid_first_and_who_sealed_it(runner, app, issued, pdf_file):
     result = runner.invoke(args=["verify", str(pdf_file)])
     assert result.exit_code == 0, result.output
-    signer = pdf_check.seal_status(pdf_check.read_pdf(issued.pdf), []).signer
-    intact = gettext(app, "seal: intact ({signer})").format(signer=signer)
-    assert intact in result.output
+    assert result.output.splitlines()[0] == verdict_line(app, "VALID")
+    sealed_by = gettext(app, "Sealed electronically by {organisation}")
+    assert sealed_by.format(organisation=seal_organisation(issued.pdf)) in result.output
+    assert "Common Name" not in result.output
     assert issued.kid in result.output  # and the embedded code checked out
 
 
-def test_verify_a_pdf_with_one_changed_byte_exits_1_and_says_the_seal_is_broken(
-    runner, app, tampered_file
-):
+def test_verify_a_pdf_with_one_changed_byte_says_invalid_first_and_why(runner, app, tampered_file):
     result = runner.invoke(args=["verify", str(tampered_file)])
     assert result.exit_code == 1
-    assert gettext(app, "seal: BROKEN — the file changed after sealing") in result.output
+    assert result.output.splitlines()[0] == verdict_line(app, "INVALID")
+    broken = gettext(app, "The electronic seal is broken: the file was changed after sealing.")
+    assert broken in result.output
 
 
 def test_verify_a_file_that_is_not_a_pdf_exits_1(runner, signing_key, tmp_path):

@@ -40,46 +40,92 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _echo_decision(decision, sealed_by: str | None) -> None:
+    from pakta.services.certificates.verification import FINDING_LABELS, OUTCOME_LABELS
+
+    click.echo(_("Verdict: {verdict}").format(verdict=OUTCOME_LABELS[decision.outcome.value]))
+    for finding in decision.reasons:
+        click.echo(f"  ✕ {FINDING_LABELS[finding.value]}")
+    for finding in decision.passed:
+        click.echo(f"  ✓ {FINDING_LABELS[finding.value]}")
+    if sealed_by and "seal_intact" in decision.findings:
+        line = _("Sealed electronically by {organisation}").format(organisation=sealed_by)
+        click.echo(f"  {line}")
+
+
+def _check_here(token: str | None, data: bytes | None):
+    """This instance's answer: issuance, seal, code and revocation, by the one rule."""
+    from pakta.services.certificates import issuing, pdf_check, verification
+
+    session = get_session()
+    if data is None:
+        verdict = verification.verify_token(session, token)
+        return verdict.decision, verdict.claims, None
+    checked = pdf_check.check(session, data, issuing.app_trust_roots())
+    claims = checked.verdict.claims if checked.verdict else None
+    return checked.decision, claims, checked.seal.signer
+
+
+def _check_offline(token: str | None, data: bytes | None, keys_source: str):
+    """Another instance's keys: the code and the seal's integrity, nothing the server knows."""
+    from pakta.services.certificates import pdf_check, tokens
+    from pakta.services.certificates.verification import Finding, decide
+
+    found, signer = [], None
+    if data is not None:
+        reader = pdf_check.read_pdf(data)
+        if reader is None:
+            return decide([Finding.UNREADABLE]), None, None
+        seal = pdf_check.seal_status(reader, [])
+        found.append(pdf_check.seal_finding(seal, trust_checked=False))
+        signer = seal.signer
+        token = pdf_check.embedded_token(reader)
+        if token is None:
+            return decide([*found, Finding.CODE_MISSING]), None, signer
+    try:
+        keys = _load_keys(keys_source)
+    except (OSError, ValueError, KeyError) as error:
+        fail(_("The keys could not be read: {error}").format(error=error))
+    try:
+        claims = tokens.verify(token, keys)
+    except tokens.TokenError:
+        return decide([*found, Finding.CODE_INVALID]), None, signer
+    return decide([*found, Finding.CODE_GENUINE]), claims, signer
+
+
 @click.command("verify")
 @click.argument("token_or_pdf")
 @click.option("--keys", "keys_source", help="pakta-keys.json file or URL (default: this instance)")
 def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
-    """Check a token, or a certificate PDF's code and seal, with only the public keys.
+    """Check a token or a certificate PDF and print one verdict, then its reasons.
 
-    Offline checks cannot see revocations: the verification page can.
+    Against this instance the verdict is the verification page's; with --keys only the
+    code and the seal's integrity can be checked, not revocations. Exits 0 only for VALID.
     """
-    from pakta.services.certificates import pdf_check, tokens
+    from pakta.services.certificates import tokens
+    from pakta.services.certificates.verification import Outcome
 
     path = Path(token_or_pdf)
-    token = token_or_pdf.strip()
+    data, token = None, None
     if path.suffix.lower() == ".pdf" or _is_file(path):
-        data = path.read_bytes()
-        reader = pdf_check.read_pdf(data)
-        if reader is None:
-            fail(_("{file} is not a readable PDF.").format(file=path))
-        seal = pdf_check.seal_status(reader, [])
-        if not seal.present:
-            click.echo(_("seal: none"))
-        elif seal.intact and seal.whole_file:
-            click.echo(_("seal: intact ({signer})").format(signer=seal.signer))
-        else:
-            click.echo(_("seal: BROKEN — the file changed after sealing"))
-        token = pdf_check.embedded_token(reader)
-        if token is None:
-            fail(_("No certificate code was found in the file."))
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            fail(_("{file} could not be read: {error}").format(file=path, error=error))
     else:
-        token = tokens.from_text(token)
-    try:
-        claims = tokens.verify(token, _load_keys(keys_source))
-    except tokens.TokenError as error:
-        fail(_("INVALID: {reason}").format(reason=error))
-    except (OSError, ValueError, KeyError) as error:
-        fail(_("The keys could not be read: {error}").format(error=error))
-    click.echo(_("signature: valid (key {kid})").format(kid=claims.kid))
-    click.echo(
-        f"{claims.certificate_number}\t{claims.signer_name}\t{claims.unit_code}\t"
-        f"{claims.campaign}\t{claims.signed_on.isoformat()}"
-    )
-    click.echo(_("Offline checks cannot see revocations; the verification page can."))
-    if path.suffix.lower() == ".pdf" and not (seal.intact and seal.whole_file):
+        token = tokens.from_text(token_or_pdf)
+    if keys_source is None:
+        decision, claims, sealed_by = _check_here(token, data)
+    else:
+        decision, claims, sealed_by = _check_offline(token, data, keys_source)
+    _echo_decision(decision, sealed_by)
+    if claims is not None:
+        click.echo(_("signature: valid (key {kid})").format(kid=claims.kid))
+        click.echo(
+            f"{claims.certificate_number}\t{claims.signer_name}\t{claims.unit_code}\t"
+            f"{claims.campaign}\t{claims.signed_on.isoformat()}"
+        )
+    if keys_source is not None:
+        click.echo(_("Offline checks cannot see revocations; the verification page can."))
+    if decision.outcome != Outcome.VALID:
         sys.exit(1)

@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from pakta import formats
 from pakta.i18n import _
 from pakta.models import Campaign, User, utcnow
 from pakta.pdf import render_pdf, resource_url
@@ -167,9 +168,17 @@ def rollup_rows(rows: Iterable[UnitRollup]) -> list[list[object]]:
     return table
 
 
+RATE_COLUMN = ROLLUP_HEADER.index("persen")
+
+
 def rollup_csv(report: Recap) -> bytes:
-    """One row per unit (``ROLLUP_HEADER``), UTF-8 with a BOM, cells neutralised."""
-    return csv_bytes(ROLLUP_HEADER, rollup_rows(report.rows))
+    """One row per unit (``ROLLUP_HEADER``), UTF-8 with a BOM, cells neutralised. Counts
+    are plain integers; a CSV has no cell types, so the rate is written as the current
+    locale writes a percentage ("75,0%" in id), which a spreadsheet in that locale reads."""
+    rows = rollup_rows(report.rows)
+    for row in rows:
+        row[RATE_COLUMN] = formats.percent(row[RATE_COLUMN])
+    return csv_bytes(ROLLUP_HEADER, rows)
 
 
 def not_signed_csv(people: Iterable[Pending]) -> bytes:
@@ -270,7 +279,7 @@ def rollup_xlsx(report: Recap, *, tz: ZoneInfo) -> bytes:
     for values in rollup_rows(report.rows):
         summary.append(
             [
-                _cell(summary, value, number_format="0.0" if index == 7 else None)
+                _cell(summary, value, number_format="0.0" if index == RATE_COLUMN else None)
                 for index, value in enumerate(values)
             ]
         )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from pakta import keys
 from pakta.models import (
@@ -150,6 +150,8 @@ class Opened:
     # link offers signing again.
     signature: Signature | None
     certificate_issued: bool  # whether that signature's certificate is stored
+    # Whether the employee has a revoked signature in the campaign: their page says so.
+    revoked_before: bool = False
 
 
 def open_link(session: Session, token: str) -> Opened | None:
@@ -158,9 +160,19 @@ def open_link(session: Session, token: str) -> Opened | None:
     whether its certificate is stored (not the PDF itself)."""
     if not _well_formed(token):
         return None
+    revoked = aliased(Signature)
+    revoked_before = (
+        select(revoked.id)
+        .where(
+            revoked.campaign_id == SigningLink.campaign_id,
+            revoked.employee_id == SigningLink.employee_id,
+            revoked.revoked_at.is_not(None),
+        )
+        .exists()
+    )
     query = (
         _active_link(token)
-        .add_columns(Signature, IssuedCertificate.id)
+        .add_columns(Signature, IssuedCertificate.id, revoked_before)
         .outerjoin(
             Signature,
             and_(
@@ -179,5 +191,7 @@ def open_link(session: Session, token: str) -> Opened | None:
     row = session.execute(query).unique().first()
     if row is None:
         return None
-    link, signature, certificate_id = row
-    return Opened(link, link.campaign, link.employee, signature, certificate_id is not None)
+    link, signature, certificate_id, was_revoked = row
+    return Opened(
+        link, link.campaign, link.employee, signature, certificate_id is not None, was_revoked
+    )

@@ -26,6 +26,7 @@ from flask_babel import force_locale, format_datetime, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pakta import formats
 from pakta.i18n import _
 from pakta.models import Campaign, Employee, Reminder, User, utcnow
 from pakta.services import links, rollups
@@ -199,9 +200,10 @@ def group_text(campaign: Campaign, count: int, unit_name: str) -> str:
         campaign.title,
         "",
         ngettext(
-            "%(num)d person in %(unit)s has not signed the neutrality integrity pact yet.",
-            "%(num)d people in %(unit)s have not signed the neutrality integrity pact yet.",
+            "%(count)s person in %(unit)s has not signed the neutrality integrity pact yet.",
+            "%(count)s people in %(unit)s have not signed the neutrality integrity pact yet.",
             count,
+            count=formats.number(count),  # "1.250" in id: the locale's grouping
             unit=unit_name,
         ),
         _("Signing closes on {closes}.").format(closes=closing_time(campaign)),
@@ -215,17 +217,47 @@ def group_text(campaign: Campaign, count: int, unit_name: str) -> str:
     return "\n".join(lines)
 
 
+def _revocation_reason(person: Pending) -> str | None:
+    """Someone whose signature was revoked did sign: they are told of the revocation, never
+    that they have not signed."""
+    if not person.revoked_reason:
+        return None
+    return str(revocations.REASON_LABELS[person.revoked_reason])
+
+
+def _personal_status(campaign: Campaign, person: Pending) -> str:
+    closes = closing_time(campaign)
+    reason = _revocation_reason(person)
+    if reason is None:
+        return _("you have not signed {title} yet. Signing closes on {closes}.").format(
+            title=campaign.title, closes=closes
+        )
+    return _(
+        "your signature of {title} was revoked (reason: {reason}): please sign again. "
+        "Signing closes on {closes}."
+    ).format(title=campaign.title, reason=reason, closes=closes)
+
+
 def personal_text(campaign: Campaign, person: Pending) -> str:
     """A message for one person, with their own link."""
     return "\n".join(
         [
             _("Dear {name},").format(name=person.name),
-            _("you have not signed {title} yet. Signing closes on {closes}.").format(
-                title=campaign.title, closes=closing_time(campaign)
-            ),
+            _personal_status(campaign, person),
             _("Your personal signing link (for you only, do not pass it on):"),
             person.link,
         ]
+    )
+
+
+def _email_status(campaign: Campaign, person: Pending) -> str:
+    reason = _revocation_reason(person)
+    if reason is None:
+        return _("According to our records you have not signed {title} yet.").format(
+            title=campaign.title
+        )
+    return _("Your signature of {title} was revoked (reason: {reason}): please sign again.").format(
+        title=campaign.title, reason=reason
     )
 
 
@@ -245,7 +277,7 @@ def email_message(
     body = [
         _("Dear {name},").format(name=person.name),
         "",
-        _("According to our records you have not signed {title} yet.").format(title=campaign.title),
+        _email_status(campaign, person),
         _("Signing closes on {closes}.").format(closes=closing_time(campaign)),
         "",
         _("Sign with your personal link:"),

@@ -33,7 +33,10 @@ PER_ADDRESS_LIMIT = "600 per minute"
 def verdict_json(verdict: verification.Verdict) -> dict:
     signature = verdict.signature
     revocation = verdict.revocation
+    decision = verdict.decision
     return {
+        "verdict": decision.outcome.value,
+        "reasons": [reason.value for reason in decision.reasons],
         "status": verdict.status.value,
         "certificate_number": verdict.claims.certificate_number if verdict.claims else None,
         "name": signature.signer_name if signature else None,

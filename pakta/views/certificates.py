@@ -51,6 +51,17 @@ def download(number: str):
     return pdf_response(certificate.pdf, signature.certificate_number)
 
 
+def _confirm_revocation(signature: Signature, form: RevokeForm) -> str:
+    """The second step: nothing is revoked until the admin has read whose certificate it is."""
+    form.confirmed.data = "yes"
+    return render_template(
+        "certificates/confirm_revoke.html",
+        signature=signature,
+        form=form,
+        reason=revocations.REASON_LABELS[form.reason.data],
+    )
+
+
 @bp.route("/<number>", methods=["GET", "POST"])
 def detail(number: str):
     db = get_session()
@@ -61,6 +72,8 @@ def detail(number: str):
             abort(403)
         try:
             if revoke_form.submit.data and revoke_form.validate_on_submit():
+                if not revoke_form.is_confirmed:
+                    return _confirm_revocation(signature, revoke_form)
                 event = revocations.revoke(
                     db,
                     signature,
@@ -91,6 +104,8 @@ def detail(number: str):
                 db.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("certificates.detail", number=number))
+    # A form shown again here always asks for the confirmation step anew.
+    revoke_form.confirmed.data = ""
     return render_template(
         "certificates/detail.html",
         signature=signature,

@@ -31,8 +31,9 @@ from pakta.views.rollups import scope_roots, selected_campaign, selected_view, v
 
 bp = Blueprint("chase", __name__, url_prefix="/admin/rekap")
 
+# A text/* mimetype gets "; charset=utf-8" from Werkzeug: naming it here would say it twice.
 FORMATS = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }

@@ -84,7 +84,7 @@ def export(code: str, fmt: str):
     rows = links.export_rows(db, campaign, subtree, current_user)
     base_url = current_app.config["BASE_URL"]
     if fmt == "csv":
-        body, mimetype = link_exports.links_csv(rows, base_url), "text/csv; charset=utf-8"
+        body, mimetype = link_exports.links_csv(rows, base_url), "text/csv"
     else:
         body = link_exports.links_pdf(
             rows,

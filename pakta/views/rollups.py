@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from pakta import charts
+from pakta import charts, formats
 from pakta.auth import admin_required
 from pakta.db import get_session
 from pakta.forms.rollups import SettingsForm
@@ -166,7 +166,7 @@ def trend():
     hours = rollups.hourly_series(db, campaign.id, unit_ids=scope, tz=zone, day=day, view=view)
     daily_chart = charts.bars_with_line(
         [
-            charts.Bar(point.day.strftime("%d/%m"), point.signatures, point.cumulative_rate)
+            charts.Bar(formats.day(point.day, "dd/MM"), point.signatures, point.cumulative_rate)
             for point in days
         ],
         title=_("Signatures per day"),
@@ -175,7 +175,7 @@ def trend():
     )
     hourly_chart = charts.bars_with_line(
         [charts.Bar(f"{point.hour:02d}", point.signatures) for point in hours],
-        title=_("Signatures per hour on %(day)s", day=day.isoformat()),
+        title=_("Signatures per hour on %(day)s", day=formats.day(day)),
         value_label=_("Signatures"),
         line_label="",
     )

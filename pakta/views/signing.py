@@ -11,6 +11,7 @@ from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 from pakta.security import count_as_failure, limiter, signing_failures, token_key
 from pakta.services import availability, links, signing
 from pakta.services.certificates import jobs as certificate_jobs
+from pakta.services.certificates import revocations
 from pakta.services.signature_image import (
     SignatureImageError,
     clean_signature_png,
@@ -130,6 +131,9 @@ def personal(token: str):
         if request.method == "POST":
             return redirect(url_for("signing.personal", token=token), code=303)
         return done_page(existing, campaign, token, opened.certificate_issued)
+    notice_first = opened.revoked_before and request.method == "GET" and "lagi" not in request.args
+    if notice_first and (page := revoked_page(campaign, employee, token)):
+        return page
     try:
         signing.check_can_sign(campaign, employee, utcnow())
     except signing.SigningError as error:
@@ -151,6 +155,21 @@ def personal(token: str):
         error=error,
         ticked=acknowledged_points(request.form),
     ), (422 if error else 200)
+
+
+def revoked_page(campaign: Campaign, employee: Employee, token: str):
+    """Their signature was revoked: say when and why before offering the form again, so
+    nobody takes the form for a glitch or keeps using the revoked certificate."""
+    revocation = revocations.last_revocation(get_session(), campaign.id, employee.id)
+    if revocation is None:
+        return None
+    return render_template(
+        "signing/revoked.html",
+        revocation=revocation,
+        reason=revocations.REASON_LABELS[revocation.reason.value] if revocation.reason else None,
+        campaign=campaign,
+        token=token,
+    )
 
 
 def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):

@@ -19,7 +19,6 @@ from flask import (
 
 from pakta.db import get_session
 from pakta.keys import certificate as certificate_keys
-from pakta.keys.certificate import KeyringError
 from pakta.models import utcnow
 from pakta.security import limiter
 from pakta.services import campaigns
@@ -35,7 +34,8 @@ VERIFY_LIMIT = "120 per minute"
 def labels():
     return {
         "now": utcnow(),
-        "statuses": verification.STATUS_LABELS,
+        "outcomes": verification.OUTCOME_LABELS,
+        "findings": verification.FINDING_LABELS,
         "revocation_reasons": revocations.REASON_LABELS,
     }
 
@@ -61,7 +61,6 @@ def certificate(token: str):
     return render_template(
         "verify/verdict.html",
         verdict=verdict,
-        Status=verification.Status,
         issued_by=issued_by,
         logo_url=logo_url,
     )
@@ -124,14 +123,6 @@ def offline():
     return render_template("verify/offline.html", keys_json=keys_json)
 
 
-def _trust_roots() -> list:
-    """The seal's certificate; none when no seal is set up yet (nothing can be trusted)."""
-    try:
-        return issuing.seal_trust_roots(issuing.issuer_for_app())
-    except KeyringError:
-        return []
-
-
 @bp.route("/periksa-pdf", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def check_pdf():
@@ -143,7 +134,5 @@ def check_pdf():
         if not data:
             error = "empty"
         else:
-            result = pdf_check.check(get_session(), data, _trust_roots())
-    return render_template(
-        "verify/check_pdf.html", result=result, error=error, Status=verification.Status
-    )
+            result = pdf_check.check(get_session(), data, issuing.app_trust_roots())
+    return render_template("verify/check_pdf.html", result=result, error=error)

@@ -151,7 +151,7 @@ def test_the_rollup_csv_has_one_row_per_unit_with_rolled_up_figures(report):
         "4",
         "3",
         "1",
-        "75.0",
+        "75,0%",  # the default locale's percentage
     )
     assert (dinkes["pppk_pegawai"], dinkes["pppk_sudah"], dinkes["non_asn_sudah"]) == (
         "1",
@@ -269,7 +269,7 @@ def test_the_pdf_recap_names_who_generated_it_and_the_units_below_the_threshold(
     assert admin_user.name in text and admin_user.email in text
     assert "Pilkada Serentak 2024" in text
     assert "Units below 80%" in text
-    assert "Dinas Pendidikan" in text and "0.0%" in text  # DISDIK lags
+    assert "Dinas Pendidikan" in text and "0.0%" in text and "0,0%" not in text  # DISDIK lags
     assert "3 / 5" in text  # signed / roster overall
 
 

@@ -295,3 +295,37 @@ def test_the_whatsapp_texts_give_the_count_the_closing_time_in_wib_and_the_link(
     assert "10 Agustus 2099, 00.00 WIB" in group
     assert pending[0].link in personal and "Budi" in personal
     assert "10 Agustus 2099, 00.00 WIB" in personal
+
+
+def test_a_revoked_person_is_told_of_the_revocation_never_that_they_have_not_signed(
+    app, session, units, campaign, people, operator_user
+):
+    from dataclasses import replace
+
+    from flask_babel import force_locale
+
+    person = replace(
+        dinkes_pending(session, units, campaign, operator_user)[0], revoked_reason="wrong_identity"
+    )
+    with force_locale("en"):
+        personal = reminders.personal_text(campaign, person)
+        email = reminders.email_message(campaign, person, sender="pakta@contoh.go.id")
+    body = email.get_content()
+    for text in (personal, body):
+        assert "have not signed" not in text
+        assert "was revoked (reason: wrong identity): please sign again" in text
+        assert person.link in text
+    with force_locale("id"):
+        personal = reminders.personal_text(campaign, person)
+    assert "dicabut" in personal and "belum menandatangani" not in personal
+
+
+@pytest.mark.parametrize(("locale", "written"), [("id", "1.250 pegawai"), ("en", "1,250 people")])
+def test_the_whatsapp_group_text_writes_the_count_as_the_locale_does(
+    app, campaign, locale, written
+):
+    from flask_babel import force_locale
+
+    with force_locale(locale):
+        text = reminders.group_text(campaign, 1250, "Dinas Kesehatan")
+    assert written in text

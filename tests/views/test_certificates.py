@@ -1,15 +1,24 @@
 """Certificate downloads (who may have the file) and revocation in the admin pages."""
 
 import hashlib
+import re
 from datetime import datetime
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, Employee, EmploymentType, RevocationEvent
 from pakta.services import accounts, links
 from pakta.services.certificates import issuing, revocations
 from tests.conftest import PASSWORD, sign_again
+
+
+def translated(client, message: str) -> str:
+    from flask_babel import gettext
+
+    with client.application.test_request_context():
+        return gettext(message)
 
 
 @pytest.fixture
@@ -153,10 +162,14 @@ def test_an_unknown_certificate_number_is_not_found(client, auth, admin_user, si
 
 
 def revoke(client, number: str, reason="sanction", note="Putusan BKN"):
-    return client.post(
-        f"/admin/sertifikat/{number}",
-        data={"revoke-reason": reason, "revoke-note": note, "revoke-submit": "Cabut"},
-    )
+    """Both steps: the reason and note, then the confirmation (when the first was accepted)."""
+    data = {"revoke-reason": reason, "revoke-note": note, "revoke-submit": "Lanjut"}
+    first = client.post(f"/admin/sertifikat/{number}", data=data)
+    if first.status_code != 200 or 'name="revoke-confirmed"' not in first.text:
+        return first
+    if 'value="yes"' not in first.text:  # the form again, with its errors
+        return first
+    return client.post(f"/admin/sertifikat/{number}", data={**data, "revoke-confirmed": "yes"})
 
 
 def reinstate(client, number: str, note="Banding diterima"):
@@ -206,10 +219,51 @@ def test_reinstating_is_a_new_audited_act_and_the_revocation_stays_on_record(
     assert audited == ["certificate.revoke", "certificate.reinstate"]
 
 
+def test_the_revoke_form_preselects_no_reason_and_offers_a_note(
+    client, auth, signed, issued, admin_user
+):
+    auth.login()
+    html = client.get(f"/admin/sertifikat/{signed.certificate_number}").text
+    select = re.search(r'<select[^>]*name="revoke-reason".*?</select>', html, re.DOTALL).group(0)
+    options = re.findall(r"<option([^>]*)>", select)
+    assert re.search(r'value=""', options[0])
+    assert all("selected" not in option for option in options[1:])
+    assert 'name="revoke-note"' in html
+
+
+def test_revoking_without_a_reason_says_so_and_revokes_nothing(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    response = revoke(client, signed.certificate_number, reason="", note="")
+    assert response.status_code == 200
+    assert translated(client, "Choose a reason for the revocation.") in response.text
+    assert session.scalar(select(RevocationEvent)) is None
+
+
+def test_the_confirmation_names_the_person_and_the_number_and_revokes_nothing_yet(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    response = client.post(
+        f"/admin/sertifikat/{signed.certificate_number}",
+        data={"revoke-reason": "sanction", "revoke-note": "Putusan BKN", "revoke-submit": "1"},
+    )
+    assert response.status_code == 200
+    html = response.text
+    assert str(escape(signed.signer_name)) in html and signed.certificate_number in html
+    assert translated(client, "sanction") in html and "Putusan BKN" in html
+    assert re.search(r'name="revoke-confirmed"[^>]*value="yes"', html)
+    assert session.scalar(select(RevocationEvent)) is None
+    assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "valid"
+
+
 def test_revoking_with_reason_other_needs_a_note(client, auth, session, signed, issued, admin_user):
     auth.login()
     response = revoke(client, signed.certificate_number, reason="other", note="")
     assert response.status_code == 200  # the page again, with the message
+    message = "Say why in the note when the reason is 'other'."
+    assert str(escape(translated(client, message))) in response.text
     assert client.get(f"/api/v1/verify/{issued.token}").json["status"] == "valid"
     assert session.scalar(select(RevocationEvent)) is None
 
@@ -263,3 +317,20 @@ def test_after_signing_again_the_old_certificate_verifies_as_revoked_with_reason
     assert datetime.fromisoformat(verdict["revoked_at"]) == event.occurred_at
     page = client.get(f"/v/{issued.token}").text
     assert "DICABUT" in page and "salah tanda tangan" in page
+
+
+def test_the_audit_trail_and_the_certificate_page_show_words_not_codes(
+    client, auth, session, signed, issued, admin_user
+):
+    auth.login()
+    revoke(client, signed.certificate_number)
+    audit = client.get("/admin/audit").text
+    assert translated(client, "revoked a certificate") in audit
+    assert translated(client, "signed in") in audit
+    object_label = translated(client, "certificate") + " " + signed.certificate_number
+    assert object_label in audit
+    assert "certificate.revoke" not in audit and "auth.login" not in audit
+    assert "signature " + signed.certificate_number not in audit
+    detail = client.get(f"/admin/sertifikat/{signed.certificate_number}").text
+    method = translated(client, "personal link" if signed.method == "personal_link" else "kiosk")
+    assert method in detail and f">{signed.method.value}<" not in detail

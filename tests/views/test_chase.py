@@ -24,6 +24,7 @@ def smtp_configured(app, monkeypatch, smtp_server):  # noqa: F811
 
 
 def read_csv(response) -> list[dict]:
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
 
@@ -97,7 +98,7 @@ def test_the_rollup_csv_of_an_operator_holds_only_their_sub_tree(
     auth.login(email=operator_user.email)
     rows = read_csv(client.get("/admin/rekap/ekspor.csv"))
     assert [row["kode"] for row in rows] == ["DINKES", "DINKES-P2P"]
-    assert (rows[0]["pegawai"], rows[0]["sudah"], rows[0]["persen"]) == ("4", "3", "75.0")
+    assert (rows[0]["pegawai"], rows[0]["sudah"], rows[0]["persen"]) == ("4", "3", "75,0%")
 
 
 def test_the_xlsx_of_an_operator_holds_only_their_sub_tree(client, auth, operator_user, staffed):

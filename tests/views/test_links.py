@@ -50,6 +50,7 @@ def test_an_operator_exports_links_for_their_unit_and_its_sub_units(
     auth.login(email=operator_user.email)
     response = client.get("/admin/tautan/DINKES/tautan.csv")
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = read_csv(response)
     assert [row["nama"] for row in rows] == ["Budi"]

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import insert
 
-from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, Unit
+from pakta.models import Employee, EmploymentType, Signature, SignatureMethod, Unit, utcnow
 from tests.conftest import add_people
 
 KB = 1024
@@ -82,7 +82,7 @@ def test_an_admin_sees_every_unit_with_rolled_up_rates(client, auth, admin_user,
     for name in ("Pemerintah Kota Contoh", "Dinas Kesehatan", "Bidang P2P", "Dinas Pendidikan"):
         assert name in page.text
     assert "4 / 9" in page.text  # overall signed / roster
-    assert "75.0%" in page.text and "20.0%" in page.text
+    assert "75,0%" in page.text and "20,0%" in page.text
 
 
 def test_an_operator_sees_only_their_unit_and_its_sub_units(client, auth, operator_user, staffed):
@@ -200,7 +200,7 @@ def test_the_dashboard_of_a_400_unit_pemda_is_under_100_kb(
         f"Sub Unit {n:03d}" for n in range(359)
     ]
     assert all(f">{name}</a>" in page.text for name in names)
-    assert "16000 / 20000" in page.text  # everybody counted
+    assert "16.000 / 20.000" in page.text  # everybody counted, grouped as id writes it
     assert len(page.data) < 100 * KB
 
 
@@ -241,3 +241,18 @@ def test_drilling_into_a_large_unit_lists_its_people_a_page_at_a_time(
         assert (f"page={number + 1}" in page) is (number < 3)
         seen += people
     assert len(set(seen)) == 450 == len(unit_ids) * 150
+
+
+def test_the_trend_writes_days_and_rates_as_the_locale_does(client, auth, admin_user, staffed):
+    from flask_babel import format_date
+
+    from pakta.timeutil import local_zone
+
+    auth.login()
+    page = client.get("/admin/rekap/tren").text
+    today = utcnow().astimezone(local_zone()).date()
+    with client.application.test_request_context():
+        written = format_date(today, "d MMM yyyy")
+    assert f"Tanda tangan per jam pada {written}" in page
+    assert today.isoformat() not in page.replace(f'value="{today.isoformat()}"', "")
+    assert re.search(r">\d+,\d%</td>", page)  # the cumulative rate, "44,4%"

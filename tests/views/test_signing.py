@@ -281,7 +281,9 @@ def test_after_a_revocation_the_personal_link_signs_again_and_shows_the_new_cert
     revocations.revoke(session, first, reason="signed_in_error", note="", actor="cli:test")
     session.commit()
 
-    form = client.get(f"/s/{token}")
+    notice = client.get(f"/s/{token}").text
+    again_link = re.search(r'href="([^"]*/s/[^"]*lagi=1[^"]*)"', notice).group(1)
+    form = client.get(again_link.replace("&amp;", "&"))
     assert form.status_code == 200
     assert len(re.findall(r'type="checkbox" name="points"', form.text)) == 4
     signed = client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
@@ -291,6 +293,37 @@ def test_after_a_revocation_the_personal_link_signs_again_and_shows_the_new_cert
     assert again.id != first.id and signatures(session) == 2
     done = client.get(f"/s/{token}")
     assert again.certificate_number in done.text and first.certificate_number not in done.text
+
+
+def test_after_a_revocation_the_personal_link_says_when_and_why_and_serves_no_pdf(
+    app, client, session, token
+):
+    client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    first = session.scalar(select(Signature))
+    event = revocations.revoke(
+        session, first, reason="wrong_identity", note="NIP tertukar", actor="cli:test"
+    )
+    session.commit()
+
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    with app.test_request_context():
+        from flask_babel import gettext
+
+        from pakta.templating import local_datetime
+
+        revoked = gettext("Your signature was revoked")
+        when = local_datetime(event.occurred_at)
+        reason = gettext("wrong identity")
+        recorded = gettext("Your signature has been recorded")
+        sign_again = gettext("Sign again")
+    html = page.text
+    assert revoked in html and when in html and reason in html
+    assert first.certificate_number in html and sign_again in html
+    assert recorded not in html and "NIP tertukar" not in html  # the note stays internal
+    assert "sertifikat.pdf" not in html
+    download = client.get(f"/s/{token}/sertifikat.pdf")
+    assert download.status_code == 302 and download.mimetype != "application/pdf"
 
 
 def test_after_a_revocation_the_kiosk_offers_the_form_again_and_signs_anew(

@@ -27,9 +27,15 @@ def campaign(session):
 def test_the_page_shows_each_opd_rate_with_sub_units_rolled_up(client, staffed):
     page = client.get("/transparansi")
     assert page.status_code == 200
-    assert "Dinas Kesehatan" in page.text and "75.0%" in page.text  # P2P rolled up
-    assert "Dinas Pendidikan" in page.text and "20.0%" in page.text
-    assert "44.4%" in page.text and "4 / 9" in page.text  # overall
+    assert "Dinas Kesehatan" in page.text and "75,0%" in page.text  # P2P rolled up
+    assert "Dinas Pendidikan" in page.text and "20,0%" in page.text
+    assert "44,4%" in page.text and "4 / 9" in page.text  # overall
+
+
+def test_in_english_the_rates_use_a_decimal_point(client, staffed):
+    client.post("/bahasa/en")
+    page = client.get("/transparansi").text
+    assert "75.0%" in page and "44.4%" in page and "75,0%" not in page
 
 
 def test_the_page_names_no_one_and_no_unit_below_the_opds(client, staffed):
@@ -55,7 +61,7 @@ def test_the_page_is_404_when_the_admin_switched_it_off(client, session, staffed
     session.commit()
     response = client.get("/transparansi")
     assert response.status_code == 404
-    assert "Dinas Kesehatan" not in response.text and "75.0%" not in response.text
+    assert "Dinas Kesehatan" not in response.text and "75,0%" not in response.text
     assert response.headers["Cache-Control"] == "public, max-age=60"
 
 
@@ -92,4 +98,4 @@ def test_every_page_links_to_the_transparency_page(client):
 
 def test_a_revoked_signature_no_longer_counts_on_the_page(client, revoked):
     page = client.get("/transparansi")
-    assert "Dinas Kesehatan" in page.text and "50.0%" in page.text and "75.0%" not in page.text
+    assert "Dinas Kesehatan" in page.text and "50,0%" in page.text and "75,0%" not in page.text

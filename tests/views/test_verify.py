@@ -16,10 +16,13 @@ from pakta.models import IssuedCertificate
 from pakta.services.certificates import issuing, revocations, tokens
 from pakta.services.identity import mask_identity
 from pakta.templating import local_datetime
+from tests.conftest import seal_organisation
 
 NIP = "198609262015051001"  # the `signed` fixture's employee
 BIRTH_DATE_DIGITS = NIP[:8]
 API_FIELDS = {
+    "verdict",
+    "reasons",
     "status",
     "certificate_number",
     "name",
@@ -65,6 +68,21 @@ def verdict_block(html: str) -> str:
     match = re.search(r'<section class="verdict (verdict-\w+)"', html)
     assert match, "no verdict block on the page"
     return match.group(1)
+
+
+def outcome(html: str) -> str:
+    """The one verdict a page shows; it must come before any detail."""
+    found = re.findall(r'<(?:h1|p) class="verdict-outcome">([^<]*)</', html)
+    assert len(found) == 1, f"expected one verdict, found {found}"
+    assert html.index("verdict-outcome") < html.find('class="checks"')
+    return found[0]
+
+
+def details(html: str) -> tuple[list[str], list[str]]:
+    """The failed and the passed checks listed under the verdict."""
+    failed = re.findall(r'<li class="bad">([^<]*)</li>', html)
+    passed = re.findall(r'<li class="ok">([^<]*)</li>', html)
+    return failed, passed
 
 
 # -- the verdict page ---------------------------------------------------------------------
@@ -149,8 +167,17 @@ def test_a_correctly_signed_token_for_a_certificate_we_never_issued_is_not_found
     token = tokens.encode(claims, signer.private_key)
     html = client.get(f"/v/{token}").text
     assert verdict_block(html) == "verdict-bad"
-    assert translated(app, "NOT FOUND") in html
-    assert client.get(f"/api/v1/verify/{token}").json["status"] == "not_found"
+    assert outcome(html) == translated(app, "INVALID")
+    failed, _passed = details(html)
+    assert failed == [
+        translated(app, "The code is correctly signed, but this system has no such certificate.")
+    ]
+    body = client.get(f"/api/v1/verify/{token}").json
+    assert (body["status"], body["verdict"], body["reasons"]) == (
+        "not_found",
+        "invalid",
+        ["code_unknown"],
+    )
 
 
 def test_a_token_signed_by_us_with_another_name_for_a_real_number_is_invalid(
@@ -174,6 +201,7 @@ def test_the_api_answers_with_exactly_the_documented_fields(client, app, signed,
     assert response.headers["Cache-Control"] == "no-cache"
     body = response.json
     assert set(body) == API_FIELDS
+    assert body["verdict"] == "valid" and body["reasons"] == []
     assert body["status"] == "valid"
     assert body["certificate_number"] == signed.certificate_number
     assert body["name"] == signed.signer_name
@@ -198,9 +226,14 @@ def test_the_api_reports_revocation_and_nothing_personal_for_invalid_tokens(
     body = client.get(f"/api/v1/verify/{issued.token}").json
     assert set(body) == API_FIELDS
     assert body["status"] == "revoked" and body["revocation_reason"] == "sanction"
+    assert body["verdict"] == "revoked" and body["reasons"] == ["revoked"]
     assert body["revoked_at"] is not None and body["name"] == signed.signer_name
     invalid = client.get(f"/api/v1/verify/{flip(issued.token)}").json
-    assert invalid == dict.fromkeys(API_FIELDS) | {"status": "invalid"}
+    assert invalid == dict.fromkeys(API_FIELDS) | {
+        "status": "invalid",
+        "verdict": "invalid",
+        "reasons": ["code_invalid"],
+    }
 
 
 # -- rate limit ---------------------------------------------------------------------------
@@ -285,32 +318,109 @@ def one_byte_changed(pdf: bytes) -> bytes:
     return pdf[:position] + bytes([pdf[position] ^ 0x01]) + pdf[position + 1 :]
 
 
-def test_the_issued_pdf_matches_its_hash_has_an_intact_seal_and_a_valid_code(client, app, issued):
+def seal_reason_changed(pdf: bytes) -> bytes:
+    """One letter of the seal's /Reason, after its /Contents: the page and the QR untouched."""
+    position = pdf.rindex(b"Netralitas") + len("Netralita")
+    return pdf[:position] + b"z" + pdf[position + 1 :]
+
+
+def token_forged(pdf: bytes, token: str) -> bytes:
+    """The embedded code with one character changed, saved as an incremental update."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    info = writer.trailer["/Info"]
+    keywords = str(info["/Keywords"])
+    assert token in keywords
+    info["/Keywords"] = generic.TextStringObject(keywords.replace(token, flip(token)))
+    writer.mark_update(info.container_ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+ISSUED = "This is exactly the file that was issued (its SHA-256 matches)."
+NOT_ISSUED = "This is not a file this system issued, or it has been changed since."
+SEAL_INTACT = "The electronic seal is intact: nothing in the file has changed since it was sealed."
+SEAL_BROKEN = "The electronic seal is broken: the file was changed after sealing."
+CODE_GENUINE = "The QR code was signed by this system and is unaltered."
+CODE_INVALID = "This code was not issued by this system, or it has been altered."
+NOT_REVOKED = "The certificate has not been revoked."
+REVOKED = "The certificate has been revoked."
+
+
+def test_the_issued_pdf_is_valid_with_every_check_passed_and_who_sealed_it(client, app, issued):
     html = _post_pdf(client, issued.pdf).text
+    assert verdict_block(html) == "verdict-valid"
+    assert outcome(html) == translated(app, "VALID")
+    failed, passed = details(html)
+    assert failed == []
+    assert passed == [
+        translated(app, message) for message in (ISSUED, SEAL_INTACT, CODE_GENUINE, NOT_REVOKED)
+    ]
+    sealed_by = "Sealed electronically by %(organisation)s"
+    organisation = seal_organisation(issued.pdf)
+    assert translated(app, sealed_by, organisation=organisation) in html
+    assert "Common Name" not in html and "Country" not in html
     assert issued.pdf_sha256 in html
-    assert (
-        translated(app, "This is exactly the file that was issued (its SHA-256 matches).") in html
-    )
-    assert 'class="ok"' in html and 'class="bad"' not in html
     assert f"/v/{issued.token}" in html  # the details link carries the embedded token
 
 
-def test_a_pdf_with_one_changed_byte_fails_the_hash_and_shows_a_broken_seal(client, app, issued):
-    tampered = one_byte_changed(issued.pdf)
+@pytest.mark.parametrize(
+    "tamper", [one_byte_changed, seal_reason_changed], ids=["page_byte", "seal_byte"]
+)
+def test_a_changed_pdf_whose_qr_code_is_intact_is_invalid_and_never_shows_valid(
+    client, app, issued, tamper
+):
+    tampered = tamper(issued.pdf)
     html = _post_pdf(client, tampered).text
+    assert verdict_block(html) == "verdict-bad"
+    assert outcome(html) == translated(app, "INVALID")
+    assert translated(app, "VALID") not in re.sub(translated(app, "INVALID"), "", html)
+    failed, passed = details(html)
+    assert failed == [translated(app, NOT_ISSUED), translated(app, SEAL_BROKEN)]
+    assert passed == [translated(app, CODE_GENUINE), translated(app, NOT_REVOKED)]
     assert hashlib.sha256(tampered).hexdigest() in html
-    assert (
-        translated(app, "This is not a file this system issued, or it has been changed since.")
-        in html
-    )
-    assert (
-        translated(app, "The electronic seal is broken: the file was changed after sealing.")
-        in html
-    )
-    assert (
-        translated(app, "This is exactly the file that was issued (its SHA-256 matches).")
-        not in html
-    )
+
+
+def test_a_revoked_pdf_is_revoked_with_the_date_and_reason_and_nothing_else_wrong(
+    client, app, session, signed, issued
+):
+    event = revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
+    session.commit()
+    html = _post_pdf(client, issued.pdf).text
+    assert verdict_block(html) == "verdict-bad"
+    assert outcome(html) == translated(app, "REVOKED")
+    assert formatted(app, event.occurred_at) in html
+    assert translated(app, "sanction") in html
+    failed, passed = details(html)
+    assert failed == [translated(app, REVOKED)]
+    assert passed == [translated(app, m) for m in (ISSUED, SEAL_INTACT, CODE_GENUINE)]
+
+
+def test_a_pdf_with_a_forged_code_is_invalid_for_the_code_too(client, app, issued):
+    html = _post_pdf(client, token_forged(issued.pdf, issued.token)).text
+    assert outcome(html) == translated(app, "INVALID")
+    failed, passed = details(html)
+    assert translated(app, CODE_INVALID) in failed
+    assert translated(app, NOT_ISSUED) in failed and translated(app, SEAL_BROKEN) in failed
+    assert passed == []
+
+
+def test_the_api_and_the_qr_page_give_the_pdf_checks_verdict_for_the_code(
+    client, app, session, signed, issued
+):
+    page = client.get(f"/v/{issued.token}").text
+    assert outcome(page) == translated(app, "VALID")
+    assert details(page) == ([], [translated(app, CODE_GENUINE), translated(app, NOT_REVOKED)])
+    forged = client.get(f"/v/{flip(issued.token)}").text
+    assert outcome(forged) == translated(app, "INVALID")
+    assert details(forged) == ([translated(app, CODE_INVALID)], [])
+    revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
+    session.commit()
+    assert outcome(client.get(f"/v/{issued.token}").text) == translated(app, "REVOKED")
+    assert client.get(f"/api/v1/verify/{issued.token}").json["verdict"] == "revoked"
 
 
 @pytest.mark.parametrize(
@@ -321,9 +431,12 @@ def test_a_file_that_is_not_a_pdf_is_said_to_be_unreadable(client, app, signing_
     response = _post_pdf(client, data, name)
     assert response.status_code == 200
     html = response.text
-    assert translated(app, "The file is not a readable PDF.") in html
+    assert outcome(html) == translated(app, "INVALID")
+    assert details(html) == (
+        [translated(app, NOT_ISSUED), translated(app, "The file is not a readable PDF.")],
+        [],
+    )
     assert hashlib.sha256(data).hexdigest() in html
-    assert 'class="ok"' not in html
 
 
 def test_submitting_no_file_asks_for_one(client, app):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, object_session
 
 from pakta.keys import certificate as certificate_keys
 from pakta.keys import seal
+from pakta.keys.certificate import KeyringError
 from pakta.models import IssuedCertificate, Signature
 from pakta.pdf import render_pdf, resource_url
 from pakta.qr import qr_png
@@ -230,3 +231,11 @@ def issuer_for_app() -> Issuer:
 def seal_trust_roots(issuer: Issuer) -> list:
     """The seal's own certificate: what a self-signed (or CA-issued) seal is checked against."""
     return [seal_signer(issuer).signing_cert]
+
+
+def app_trust_roots() -> list:
+    """This instance's seal certificate; none before a seal is set up (nothing is trusted)."""
+    try:
+        return seal_trust_roots(issuer_for_app())
+    except KeyringError:
+        return []

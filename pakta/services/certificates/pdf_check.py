@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from pakta.asyncutil import call_without_loop
 from pakta.models import IssuedCertificate
 from pakta.services.certificates import verification
+from pakta.services.certificates.verification import Finding
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 _VERIFY_URL = re.compile(r"pakta-verification:\S*/[vV]/([A-Za-z0-9_-]+)")
@@ -26,6 +27,11 @@ class SealStatus:
     whole_file: bool = False
     trusted: bool = False
     signer: str | None = None
+
+    @property
+    def sound(self) -> bool:
+        """Nothing changed since sealing, and the seal covers the whole file."""
+        return self.intact and self.whole_file
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,31 @@ class PdfCheck:
     @property
     def is_issued_file(self) -> bool:
         return self.issued is not None
+
+    @property
+    def findings(self) -> tuple[verification.Finding, ...]:
+        found = [Finding.ISSUED if self.is_issued_file else Finding.NOT_ISSUED]
+        if not self.readable:
+            return (*found, Finding.UNREADABLE)
+        found.append(seal_finding(self.seal, trust_checked=True))
+        if self.verdict is None:
+            return (*found, Finding.CODE_MISSING)
+        return (*found, *self.verdict.findings)
+
+    @property
+    def decision(self) -> verification.Decision:
+        return verification.decide(self.findings)
+
+
+def seal_finding(seal: SealStatus, trust_checked: bool) -> verification.Finding:
+    """Offline (no seal certificate at hand) only the seal's integrity can be checked."""
+    if not seal.present:
+        return Finding.SEAL_MISSING
+    if not seal.sound:
+        return Finding.SEAL_BROKEN
+    if trust_checked and not seal.trusted:
+        return Finding.SEAL_UNTRUSTED
+    return Finding.SEAL_INTACT
 
 
 def read_pdf(data: bytes) -> PdfFileReader | None:
@@ -82,8 +113,14 @@ def seal_status(reader: PdfFileReader, trust_roots: list) -> SealStatus:
         intact=bool(status.intact and status.valid),
         whole_file=status.coverage.name == "ENTIRE_FILE",
         trusted=bool(status.trusted),
-        signer=status.signing_cert.subject.human_friendly,
+        signer=sealed_by(status.signing_cert.subject),
     )
+
+
+def sealed_by(subject) -> str | None:
+    """Who sealed it, in words: the subject's organisation, else its common name."""
+    names = subject.native
+    return names.get("organization_name") or names.get("common_name")
 
 
 def check(session: Session, data: bytes, trust_roots: list) -> PdfCheck:

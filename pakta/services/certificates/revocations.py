@@ -83,6 +83,23 @@ def latest(session: Session, signature_id: int) -> RevocationEvent | None:
     )
 
 
+def last_revocation(session: Session, campaign_id: int, employee_id: int) -> RevocationEvent | None:
+    """The newest revocation of a signature of this person in the campaign that is still
+    revoked (a reinstated one is valid again), with its signature."""
+    return session.scalar(
+        select(RevocationEvent)
+        .join(RevocationEvent.signature)
+        .where(
+            Signature.campaign_id == campaign_id,
+            Signature.employee_id == employee_id,
+            Signature.revoked_at.is_not(None),
+            RevocationEvent.action == RevocationAction.REVOKE,
+        )
+        .order_by(RevocationEvent.occurred_at.desc(), RevocationEvent.id.desc())
+        .limit(1)
+    )
+
+
 def is_revoked(session: Session, signature_id: int) -> bool:
     event = latest(session, signature_id)
     return event is not None and event.action == RevocationAction.REVOKE

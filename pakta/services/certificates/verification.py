@@ -1,4 +1,9 @@
-"""Answering "is this certificate genuine?" for anyone holding one."""
+"""Answering "is this certificate genuine?" for anyone holding one.
+
+Every place that answers (the QR page, the PDF check, `pakta verify`, the API) reduces
+what it could check to findings and lets ``decide`` give the one verdict: a person
+must never read "valid" next to a failed check.
+"""
 
 import enum
 from dataclasses import dataclass
@@ -19,12 +24,95 @@ class Status(enum.StrEnum):
     NOT_FOUND = "not_found"
 
 
-STATUS_LABELS = {
-    Status.VALID.value: _l("VALID"),
-    Status.REVOKED.value: _l("REVOKED"),
-    Status.INVALID.value: _l("INVALID"),
-    Status.NOT_FOUND.value: _l("NOT FOUND"),
+class Outcome(enum.StrEnum):
+    """The one answer a person takes away."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    INVALID = "invalid"
+
+
+OUTCOME_LABELS = {
+    Outcome.VALID.value: _l("VALID"),
+    Outcome.REVOKED.value: _l("REVOKED"),
+    Outcome.INVALID.value: _l("INVALID"),
 }
+
+
+class Finding(enum.StrEnum):
+    """One thing a check found; the verdict's reasons are the findings that failed."""
+
+    ISSUED = "issued"
+    NOT_ISSUED = "not_issued"
+    UNREADABLE = "unreadable"
+    SEAL_INTACT = "seal_intact"
+    SEAL_BROKEN = "seal_broken"
+    SEAL_MISSING = "seal_missing"
+    SEAL_UNTRUSTED = "seal_untrusted"
+    CODE_GENUINE = "code_genuine"
+    CODE_MISSING = "code_missing"
+    CODE_INVALID = "code_invalid"
+    CODE_UNKNOWN = "code_unknown"
+    NOT_REVOKED = "not_revoked"
+    REVOKED = "revoked"
+
+
+PASSED = frozenset({Finding.ISSUED, Finding.SEAL_INTACT, Finding.CODE_GENUINE, Finding.NOT_REVOKED})
+
+FINDING_LABELS = {
+    Finding.ISSUED.value: _l("This is exactly the file that was issued (its SHA-256 matches)."),
+    Finding.NOT_ISSUED.value: _l(
+        "This is not a file this system issued, or it has been changed since."
+    ),
+    Finding.UNREADABLE.value: _l("The file is not a readable PDF."),
+    Finding.SEAL_INTACT.value: _l(
+        "The electronic seal is intact: nothing in the file has changed since it was sealed."
+    ),
+    Finding.SEAL_BROKEN.value: _l(
+        "The electronic seal is broken: the file was changed after sealing."
+    ),
+    Finding.SEAL_MISSING.value: _l("The file carries no electronic seal."),
+    Finding.SEAL_UNTRUSTED.value: _l("The file was sealed by someone other than this system."),
+    Finding.CODE_GENUINE.value: _l("The QR code was signed by this system and is unaltered."),
+    Finding.CODE_MISSING.value: _l("No certificate code was found in the file."),
+    Finding.CODE_INVALID.value: _l(
+        "This code was not issued by this system, or it has been altered."
+    ),
+    Finding.CODE_UNKNOWN.value: _l(
+        "The code is correctly signed, but this system has no such certificate."
+    ),
+    Finding.NOT_REVOKED.value: _l("The certificate has not been revoked."),
+    Finding.REVOKED.value: _l("The certificate has been revoked."),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+
+    @property
+    def reasons(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding not in PASSED)
+
+    @property
+    def passed(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding in PASSED)
+
+
+def decide(findings: list[Finding] | tuple[Finding, ...]) -> Decision:
+    """SAH only with a genuine code and nothing failed; DICABUT when revocation is all
+    that failed; otherwise TIDAK SAH. A check not made (no file given) neither helps nor
+    hurts, but the code is always checked."""
+    findings = tuple(findings)
+    failed = {finding for finding in findings if finding not in PASSED}
+    if Finding.CODE_GENUINE not in findings or failed - {Finding.REVOKED}:
+        outcome = Outcome.INVALID
+    elif Finding.REVOKED in failed:
+        outcome = Outcome.REVOKED
+    else:
+        outcome = Outcome.VALID
+    return Decision(outcome, findings)
 
 
 @dataclass(frozen=True)
@@ -34,6 +122,22 @@ class Verdict:
     signature: Signature | None = None
     revocation: RevocationEvent | None = None
     pdf_sha256: str | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return _TOKEN_FINDINGS[self.status]
+
+    @property
+    def decision(self) -> Decision:
+        return decide(self.findings)
+
+
+_TOKEN_FINDINGS = {
+    Status.VALID: (Finding.CODE_GENUINE, Finding.NOT_REVOKED),
+    Status.REVOKED: (Finding.CODE_GENUINE, Finding.REVOKED),
+    Status.INVALID: (Finding.CODE_INVALID,),
+    Status.NOT_FOUND: (Finding.CODE_UNKNOWN,),
+}
 
 
 def verify_token(session: Session, token: str) -> Verdict:

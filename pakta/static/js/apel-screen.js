@@ -44,12 +44,18 @@
       });
     }
 
+    // The page's language decides "56,8%" (id) or "56.8%" (en), as the server wrote it.
+    var locale = document.documentElement.lang || undefined;
+    var counts = new Intl.NumberFormat(locale);
+    var rate = new Intl.NumberFormat(locale, {
+      style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1
+    });
+
     function apply(status) {
-      text("[data-signed]", status.signed);
-      text("[data-roster]", status.roster);
-      text("[data-today]", status.today);
-      var percent = Number(status.percent).toFixed(1);
-      text("[data-percent]", percent + (stage.getAttribute("data-percent-suffix") || "%"));
+      text("[data-signed]", counts.format(status.signed));
+      text("[data-roster]", counts.format(status.roster));
+      text("[data-today]", counts.format(status.today));
+      text("[data-percent]", rate.format((Number(status.percent) || 0) / 100));
       var bar = stage.querySelector("[data-bar]");
       if (bar) bar.value = Math.min(100, Number(status.percent) || 0);
       recent(status.recent || []);
