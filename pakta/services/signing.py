@@ -9,9 +9,7 @@ the signature that won. A revoked signature no longer counts: the person signs
 again like anyone who has not signed, and gets a new certificate number.
 """
 
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
+from pakta.services import person_names
 from pakta.services.certificates import revocations
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
@@ -87,17 +86,6 @@ def by_submission_id(session: Session, submission_id: str) -> Signature | None:
     return session.scalar(select(Signature).where(Signature.client_submission_id == submission_id))
 
 
-def _comparable_name(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = re.sub(r"[.,]", " ", text)
-    return " ".join(text.split())
-
-
-def typed_name_matches(typed: str, roster_name: str) -> bool:
-    """Case, spacing, dots and commas aside, the typed name must be the roster's."""
-    return bool(typed.strip()) and _comparable_name(typed) == _comparable_name(roster_name)
-
-
 def check_can_sign(campaign: Campaign, employee: Employee, now: datetime) -> None:
     if not employee.active:
         raise NotEligible(str(_l("This employee is not active on the roster.")))
@@ -112,7 +100,7 @@ def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence
     if evidence.signature_png is None:
         if evidence.typed_name is None or not evidence.typed_name.strip():
             raise IncompleteSubmission(str(_l("Draw your signature in the box.")))
-        if not typed_name_matches(evidence.typed_name, employee.name):
+        if not person_names.same_name(evidence.typed_name, employee.name):
             raise IncompleteSubmission(
                 str(_l("Type your full name exactly as it is written above."))
             )
