@@ -44,7 +44,12 @@ class NotEligible(SigningError):
 
 
 class IncompleteSubmission(SigningError):
-    pass
+    """Something the signer must fix. ``problems`` maps each field of the signing form
+    ("points", "signature", "typed_name") to what is wrong with it, all found at once."""
+
+    def __init__(self, message: str | None = None, problems: dict[str, str] | None = None):
+        self.problems = dict(problems or {})
+        super().__init__(message or " ".join(self.problems.values()))
 
 
 def new_certificate_number(signed_at: datetime) -> str:
@@ -93,17 +98,23 @@ def check_can_sign(campaign: Campaign, employee: Employee, now: datetime) -> Non
         raise CampaignNotOpen(campaign, now)
 
 
-def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence) -> None:
+def submission_problems(campaign: Campaign, employee: Employee, evidence: Evidence) -> dict:
+    """Every field of the submission that keeps it from being signed, with a message each."""
+    problems = {}
     expected = list(range(1, len(campaign.pact.points) + 1))
     if sorted(set(evidence.acknowledged_points)) != expected:
-        raise IncompleteSubmission(str(_l("Tick every point of the pact to sign it.")))
+        problems["points"] = str(_l("Tick every point of the pact to sign it."))
     if evidence.signature_png is None:
         if evidence.typed_name is None or not evidence.typed_name.strip():
-            raise IncompleteSubmission(str(_l("Draw your signature in the box.")))
-        if not person_names.same_name(evidence.typed_name, employee.name):
-            raise IncompleteSubmission(
-                str(_l("Type your full name exactly as it is written above."))
-            )
+            problems["signature"] = str(_l("Draw your signature in the box."))
+        elif not person_names.same_name(evidence.typed_name, employee.name):
+            problems["typed_name"] = str(_l("Type your full name as it is written above."))
+    return problems
+
+
+def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence) -> None:
+    if problems := submission_problems(campaign, employee, evidence):
+        raise IncompleteSubmission(problems=problems)
 
 
 def sign(

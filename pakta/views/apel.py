@@ -338,9 +338,9 @@ def sign(public_id: str):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(
+        outcome, problems = try_to_sign(
             form, campaign, employee, SignatureMethod.APEL, apel_session_id=apel.id
         )
         if outcome is not None:
@@ -351,9 +351,9 @@ def sign(public_id: str):
         form=form,
         campaign=campaign,
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
 
 
 @bp.get("/a/<public_id>/selesai")

@@ -155,9 +155,9 @@ def sign(employee_id: int):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(
+        outcome, problems = try_to_sign(
             form, campaign, employee, SignatureMethod.KIOSK, witness_user_id=current_user.id
         )
         if outcome is not None:
@@ -167,9 +167,9 @@ def sign(employee_id: int):
         form=form,
         campaign=campaign,
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
 
 
 @bp.get("/selesai/<public_id>")

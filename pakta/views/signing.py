@@ -34,12 +34,20 @@ def acknowledged_points(form: MultiDict) -> list[int]:
 
 def evidence_from(
     form: SignForm, witness_user_id: int | None = None, apel_session_id: int | None = None
-) -> signing.Evidence:
-    """Turn a posted form into evidence; raises SigningError or SignatureImageError."""
-    png = None
+) -> tuple[signing.Evidence, str | None]:
+    """Turn a posted form into evidence, and what is wrong with its drawing (None if nothing).
+
+    A drawing that cannot be accepted is left out of the evidence and emptied in the form,
+    so the page shown again neither keeps nor redraws it.
+    """
+    png, image_problem = None, None
     if form.signature.data:
-        png = clean_signature_png(decode_data_url(form.signature.data))
-    return signing.Evidence(
+        try:
+            png = clean_signature_png(decode_data_url(form.signature.data))
+        except SignatureImageError as error:
+            image_problem = str(error)
+            form.signature.data = ""
+    evidence = signing.Evidence(
         ip_address=request.remote_addr or "",
         user_agent=request.user_agent.string or "",
         signature_png=png,
@@ -49,6 +57,7 @@ def evidence_from(
         apel_session_id=apel_session_id,
         client_submission_id=form.submission_id.data or None,
     )
+    return evidence, image_problem
 
 
 def unavailable(error: signing.SigningError, campaign: Campaign, **context):
@@ -80,15 +89,22 @@ def try_to_sign(
     method: SignatureMethod,
     witness_user_id: int | None = None,
     apel_session_id: int | None = None,
-) -> tuple[signing.Outcome | None, str | None]:
-    """Validate and sign; returns the outcome, or an error to show on the form.
+) -> tuple[signing.Outcome | None, dict[str, str]]:
+    """Validate and sign; returns the outcome, or the problems to show on the form: each
+    field's ("points", "signature", "typed_name") next to it, and "form" for the whole form.
 
     The caller has looked for the employee's signature in this request and found none.
     """
     if not form.validate_on_submit():
-        return None, _("The form expired or was sent twice. Reload the page and try again.")
+        return None, {
+            "form": _("The form expired or was sent twice. Reload the page and try again.")
+        }
+    evidence, image_problem = evidence_from(form, witness_user_id, apel_session_id)
+    if image_problem:
+        problems = signing.submission_problems(campaign, employee, evidence)
+        problems.pop("typed_name", None)
+        return None, problems | {"signature": image_problem}
     try:
-        evidence = evidence_from(form, witness_user_id, apel_session_id)
         outcome = signing.sign(
             get_session(),
             campaign=campaign,
@@ -97,10 +113,12 @@ def try_to_sign(
             evidence=evidence,
             looked_up=True,
         )
-    except (signing.SigningError, SignatureImageError) as error:
-        return None, str(error)
+    except signing.IncompleteSubmission as error:
+        return None, error.problems or {"form": str(error)}
+    except signing.SigningError as error:
+        return None, {"form": str(error)}
     get_session().commit()
-    return outcome, None
+    return outcome, {}
 
 
 # Per link: one person's form, post, done page and a few reloads. Everyone behind one
@@ -136,9 +154,9 @@ def personal(token: str):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
+        outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
         if outcome is not None:
             return redirect(url_for("signing.personal", token=token), code=303)
     return render_template(
@@ -147,9 +165,9 @@ def personal(token: str):
         campaign=campaign,
         issuer_name=issuer_name(campaign),
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
 
 
 def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):
