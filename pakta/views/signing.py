@@ -173,39 +173,73 @@ def personal(token: str):
 def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):
     """The signed page. A certificate not issued yet is asked for in the background (again,
     if the process that was asked died before rendering it), and the page shows its progress."""
-    ready = issued
-    if not ready:
-        # End this request's read transaction: the job uses a session of its own.
-        get_session().commit()
-        queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
-        ready = queued is not None and queued.done
     return render_template(
-        "signing/done.html", signature=signature, campaign=campaign, token=token, ready=ready
+        "signing/done.html",
+        signature=signature,
+        campaign=campaign,
+        token=token,
+        ready=certificate_ready(signature, issued),
     )
+
+
+def certificate_ready(signature: Signature, issued: bool) -> bool:
+    """Whether the certificate can be downloaded now; if not, it is asked for in the background."""
+    if issued:
+        return True
+    # End this request's read transaction: the job uses a session of its own.
+    get_session().commit()
+    queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
+    return queued is not None and queued.done
+
+
+def certificate_status_response(signature: Signature, issued: bool, pdf_url: str):
+    """``{ready, url}`` for a done page's progress script.
+
+    A certificate still missing a minute after signing is issued here: its job may be stuck
+    behind a dead worker or an outage, and the page must not say "being prepared" for ever.
+    """
+    ready = issued
+    if not ready and certificate_jobs.preparing_too_long(signature.signed_at, utcnow()):
+        ready = issue_on_the_spot(signature.id)
+    response = jsonify(ready=ready, url=pdf_url)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def certificate_download(signature: Signature):
+    """The certificate PDF, issued here first if no background job has issued it yet."""
+    from pakta.services.certificates import issuing
+    from pakta.views.certificates import pdf_response
+
+    db = get_session()
+    issued = issuing.issued(db, signature)
+    if issued is None:
+        db.commit()  # end the read transaction: issuing stores in a short write transaction
+        certificate_jobs.issue_certificate(
+            current_app._get_current_object(), signature.id, database().sessionmaker
+        )
+        issued = issuing.issued(db, signature)
+    return pdf_response(issued.pdf, signature.certificate_number)
 
 
 @bp.get("/s/<token>/sertifikat/status")
 @limiter.limit(STATUS_LIMIT, key_func=token_key)
 @signing_failures
 def certificate_status(token: str):
-    """``{ready, url}`` for the done page's progress script; 404 for a link without a signature.
-
-    A certificate still missing a minute after signing is issued here: its job may be stuck
-    behind a dead worker or an outage, and the page must not say "being prepared" for ever.
-    """
+    """The progress script's question; 404 for a link without a signature."""
     opened = links.open_link(get_session(), token)
     if opened is None or opened.signature is None:
         if opened is None:
             count_as_failure()
         response = jsonify(ready=False, error="not found")
         response.status_code = 404
-    else:
-        ready = opened.certificate_issued
-        if not ready and certificate_jobs.preparing_too_long(opened.signature.signed_at, utcnow()):
-            ready = issue_on_the_spot(opened.signature.id)
-        response = jsonify(ready=ready, url=url_for("signing.certificate", token=token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return certificate_status_response(
+        opened.signature,
+        opened.certificate_issued,
+        url_for("signing.certificate", token=token),
+    )
 
 
 def issue_on_the_spot(signature_id: int) -> bool:
@@ -225,22 +259,9 @@ def issue_on_the_spot(signature_id: int) -> bool:
 @limiter.limit(DOWNLOAD_LIMIT, key_func=token_key)
 @signing_failures
 def certificate(token: str):
-    """The certificate PDF, issued here first if no background job has issued it yet."""
-    from pakta.services.certificates import issuing
-    from pakta.views.certificates import pdf_response
-
-    db = get_session()
-    opened = links.open_link(db, token)
+    opened = links.open_link(get_session(), token)
     if opened is None:
         return invalid_link()
-    signature = opened.signature
-    if signature is None:
+    if opened.signature is None:
         return redirect(url_for("signing.personal", token=token))
-    issued = issuing.issued(db, signature)
-    if issued is None:
-        db.commit()  # end the read transaction: issuing stores in a short write transaction
-        certificate_jobs.issue_certificate(
-            current_app._get_current_object(), signature.id, database().sessionmaker
-        )
-        issued = issuing.issued(db, signature)
-    return pdf_response(issued.pdf, signature.certificate_number)
+    return certificate_download(opened.signature)
