@@ -114,6 +114,18 @@ def test_the_trend_of_an_operator_counts_only_their_units(client, auth, operator
     assert ">3</td>" in page.text  # today's three signatures in DINKES-P2P, not DISDIK's
 
 
+def test_both_trend_charts_draw_the_cumulative_rate_line_their_percent_axis_is_for(
+    client, auth, admin_user, staffed
+):
+    auth.login()
+    page = client.get("/admin/rekap/tren").text
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert len(charts) == 2
+    for chart in charts:
+        assert "100%</text>" in chart
+        assert chart.count("<polyline") == 1
+
+
 def test_drilling_down_lists_employees_with_their_status(client, auth, admin_user, staffed):
     auth.login()
     page = client.get("/admin/rekap/unit/DINKES")
