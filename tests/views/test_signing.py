@@ -187,6 +187,36 @@ def test_the_kiosk_finds_signers_by_name_or_nip_only_in_the_operators_units(
     assert client.get(f"/kiosk/tanda-tangan/{outsider.id}").status_code == 404
 
 
+def test_the_kiosk_search_shows_a_name_and_masked_nip_but_never_who_has_signed(
+    client, auth, session, operator_user, campaign, employee
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    before = client.get("/kiosk/", query_string={"q": "budi"}).text
+    client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    after = client.get("/kiosk/", query_string={"q": "budi"}).text
+
+    results = re.findall(r'<ul class="results">.*?</ul>', after, flags=re.S)
+    assert len(results) == 1
+    assert "Budi Santoso" in results[0] and "NIP ***************001" in results[0]
+    assert "Perawat Ahli Pertama" not in results[0] and "Bidang P2P" not in results[0]
+    # Signed or not, the colleague's row reads the same.
+    assert results == re.findall(r'<ul class="results">.*?</ul>', before, flags=re.S)
+
+
+@pytest.mark.parametrize("query", ["bud", "1986", "1986092"])
+def test_the_kiosk_search_asks_for_more_than_a_few_letters_or_digits(
+    client, auth, operator_user, campaign, employee, query
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    page = client.get("/kiosk/", query_string={"q": query}).text
+    assert "Budi Santoso" not in page
+    assert "Ketik sedikit lagi" in page
+
+
 def test_the_kiosk_signs_with_the_operator_as_witness_and_shows_the_number(
     client, auth, session, operator_user, campaign, employee
 ):
