@@ -105,6 +105,12 @@ def test_a_phone_signs_through_the_apel_qr_code_and_the_screen_counts_it(
     assert CERTIFICATE_NUMBER.match(certificate_number(page))
     assert page.url.endswith(f"/a/{public_id}/selesai")
     assert has_no_horizontal_scroll(page)
+    # The certificate is offered here, as on a personal link's done page.
+    download = page.locator(f'a[href="/a/{public_id}/sertifikat.pdf"]:visible')
+    download.wait_for()
+    with page.expect_download() as arrived:
+        download.click()
+    assert arrived.value.suggested_filename.endswith(".pdf")
     done_shot = tmp_path / "apel-phone-done.png"
     page.screenshot(path=done_shot, full_page=True)
 
