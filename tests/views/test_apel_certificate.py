@@ -3,29 +3,16 @@ the same status and download endpoints, and to that signer's browser session alo
 
 import pytest
 
-from pakta import jobs
 from tests.views.test_apel import ALL_POINTS, budi, dinkes_apel, identify, signature_data_url
+from tests.views.test_certificate_progress import asked
 
-__all__ = ["budi", "dinkes_apel"]  # fixtures used here
+__all__ = ["asked", "budi", "dinkes_apel"]  # fixtures used here
 
 
 @pytest.fixture
 def client(client):
     client.post("/bahasa/en")
     return client
-
-
-@pytest.fixture
-def asked(monkeypatch):
-    """Records each request for a certificate job instead of running it."""
-    calls = []
-
-    def record(app, signature_id):
-        calls.append(signature_id)
-        return jobs.Enqueued(jobs.certificate_job_id(signature_id), "test", new=True)
-
-    monkeypatch.setattr(jobs, "enqueue_certificate", record)
-    return calls
 
 
 def sign_at_apel(client, made) -> str:
