@@ -1,9 +1,14 @@
 """Error pages in one place: one handler per code, HTML or JSON by what was asked."""
 
+import math
 import re
+import time
 import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import format_timedelta
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -47,14 +52,62 @@ def wants_json() -> bool:
     )
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, back_url: str | None = None):
+    """The error page; ``back_url`` makes its button go back there instead of home."""
     title = str(TITLES.get(code, TITLES[500]))
     explanation = detail or str(EXPLANATIONS.get(code, EXPLANATIONS[500]))
     if wants_json():
         return jsonify(error={"code": code, "title": title, "detail": explanation}), code
     return render_template(
-        "errors/error.html", code=code, title=title, explanation=explanation
+        "errors/error.html", code=code, title=title, explanation=explanation, back_url=back_url
     ), code
+
+
+def retry_after_seconds() -> int | None:
+    """How long the rate limit this request broke lasts yet, counted as Flask-Limiter
+    counts its Retry-After header."""
+    from pakta.security import limiter
+
+    breached = limiter.current_limit
+    if breached is None or not breached.breached:
+        return None
+    return max(1, int(breached.reset_at - time.time()))
+
+
+def wait_in_words(seconds: int) -> str:
+    """ "in 2 minutes" ("dalam 2 menit"): a minute or more is rounded up to whole minutes, so
+    the words never promise less than the wait."""
+    if seconds >= 60:
+        seconds = 60 * math.ceil(seconds / 60)
+    return format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=True)
+
+
+def handle_too_many_requests(_error: HTTPException):
+    seconds = retry_after_seconds()
+    if seconds is None:
+        return render_error(429)
+    detail = _("Please try again %(wait)s.", wait=wait_in_words(seconds))
+    response = current_app.make_response(render_error(429, detail))
+    # Flask-Limiter keeps the later of this and its own reset time.
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def form_page() -> str:
+    """Where the form that was sent is: the page that linked here if it is on this site,
+    else the address it was sent to (forms here post to their own page)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.scheme in ("http", "https") and referrer.netloc == request.host:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return request.path
+
+
+def handle_too_large(_error: HTTPException):
+    detail = _(
+        "A file can be at most %(size)s MB. Choose a smaller file, or split it into parts.",
+        size=current_app.config["MAX_UPLOAD_MB"],
+    )
+    return render_error(413, detail, back_url=form_page())
 
 
 def handle_http_error(error: HTTPException):
@@ -144,6 +197,8 @@ def handle_unexpected(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(exc.SQLAlchemyError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(429, handle_too_many_requests)
+    app.register_error_handler(413, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

@@ -20,7 +20,7 @@ class SignForm(FlaskForm):
         validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")],
     )
     typed_name = StringField(
-        _l("Type your full name exactly as written above"),
+        _l("Type your full name as written above"),
         validators=[Optional(), Length(max=255)],
     )
     submit = SubmitField(_l("Sign the pact"))

@@ -114,6 +114,7 @@ class HourPoint:
     hour: int
     signatures: int
     cumulative: int
+    cumulative_rate: float
 
 
 @dataclass(frozen=True)
@@ -445,10 +446,11 @@ def hourly_series(
     day: date,
     view: View = View.ROSTER,
 ) -> list[HourPoint]:
-    """24 points, local hours 0–23 of ``day`` in ``tz``; ``cumulative`` counts from the start.
+    """24 points, local hours 0–23 of ``day`` in ``tz``; ``cumulative`` counts from the start,
+    ``cumulative_rate`` against the units' current active roster, as ``daily_series`` does.
 
     On a day a zone leaves daylight saving time the repeated hour's signatures
-    fall into one point. One query.
+    fall into one point. Two queries.
     """
     before = _local_midnight(day + timedelta(days=2), tz)
     per_hour = [0] * 24
@@ -458,10 +460,12 @@ def hourly_series(
             earlier += count
         elif start.date() == day:
             per_hour[start.hour] += count
+    roster = _roster_size(session, unit_ids)
     points, cumulative = [], earlier
     for hour, count in enumerate(per_hour):
         cumulative += count
-        points.append(HourPoint(hour, count, cumulative))
+        rate = 100.0 * cumulative / roster if roster else 0.0
+        points.append(HourPoint(hour, count, cumulative, rate))
     return points
 
 

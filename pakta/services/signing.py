@@ -9,9 +9,7 @@ the signature that won. A revoked signature no longer counts: the person signs
 again like anyone who has not signed, and gets a new certificate number.
 """
 
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
+from pakta.services import person_names
 from pakta.services.certificates import revocations
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
@@ -45,7 +44,12 @@ class NotEligible(SigningError):
 
 
 class IncompleteSubmission(SigningError):
-    pass
+    """Something the signer must fix. ``problems`` maps each field of the signing form
+    ("points", "signature", "typed_name") to what is wrong with it, all found at once."""
+
+    def __init__(self, message: str | None = None, problems: dict[str, str] | None = None):
+        self.problems = dict(problems or {})
+        super().__init__(message or " ".join(self.problems.values()))
 
 
 def new_certificate_number(signed_at: datetime) -> str:
@@ -88,17 +92,6 @@ def by_submission_id(session: Session, submission_id: str) -> Signature | None:
     return session.scalar(select(Signature).where(Signature.client_submission_id == submission_id))
 
 
-def _comparable_name(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = re.sub(r"[.,]", " ", text)
-    return " ".join(text.split())
-
-
-def typed_name_matches(typed: str, roster_name: str) -> bool:
-    """Case, spacing, dots and commas aside, the typed name must be the roster's."""
-    return bool(typed.strip()) and _comparable_name(typed) == _comparable_name(roster_name)
-
-
 def check_can_sign(campaign: Campaign, employee: Employee, now: datetime) -> None:
     if not employee.active:
         raise NotEligible(str(_l("This employee is not active on the roster.")))
@@ -106,17 +99,23 @@ def check_can_sign(campaign: Campaign, employee: Employee, now: datetime) -> Non
         raise CampaignNotOpen(campaign, now)
 
 
-def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence) -> None:
+def submission_problems(campaign: Campaign, employee: Employee, evidence: Evidence) -> dict:
+    """Every field of the submission that keeps it from being signed, with a message each."""
+    problems = {}
     expected = list(range(1, len(campaign.pact.points) + 1))
     if sorted(set(evidence.acknowledged_points)) != expected:
-        raise IncompleteSubmission(str(_l("Tick every point of the pact to sign it.")))
+        problems["points"] = str(_l("Tick every point of the pact to sign it."))
     if evidence.signature_png is None:
         if evidence.typed_name is None or not evidence.typed_name.strip():
-            raise IncompleteSubmission(str(_l("Draw your signature in the box.")))
-        if not typed_name_matches(evidence.typed_name, employee.name):
-            raise IncompleteSubmission(
-                str(_l("Type your full name exactly as it is written above."))
-            )
+            problems["signature"] = str(_l("Draw your signature in the box."))
+        elif not person_names.same_name(evidence.typed_name, employee.name):
+            problems["typed_name"] = str(_l("Type your full name as it is written above."))
+    return problems
+
+
+def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence) -> None:
+    if problems := submission_problems(campaign, employee, evidence):
+        raise IncompleteSubmission(problems=problems)
 
 
 def sign(

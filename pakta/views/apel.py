@@ -32,9 +32,20 @@ from pakta.qr import qr_svg
 from pakta.security import count_as_failure, hashed_key, limiter, signing_failures
 from pakta.services import apel as apel_service
 from pakta.services import audit, campaigns, signing, units
+from pakta.services.certificates import issuing
 from pakta.templating import local_datetime
 from pakta.timeutil import local_zone
-from pakta.views.signing import acknowledged_points, paused_page, try_to_sign, unavailable
+from pakta.views.signing import (
+    DOWNLOAD_LIMIT,
+    STATUS_LIMIT,
+    acknowledged_points,
+    certificate_download,
+    certificate_ready,
+    certificate_status_response,
+    paused_page,
+    try_to_sign,
+    unavailable,
+)
 
 bp = Blueprint("apel", __name__)
 
@@ -338,9 +349,9 @@ def sign(public_id: str):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(
+        outcome, problems = try_to_sign(
             form, campaign, employee, SignatureMethod.APEL, apel_session_id=apel.id
         )
         if outcome is not None:
@@ -351,21 +362,38 @@ def sign(public_id: str):
         form=form,
         campaign=campaign,
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
+
+
+def _own_signature(apel: ApelSession) -> tuple[Signature | None, dict]:
+    """The signature this browser session made at this apel (from its done mark), or None:
+    a signer's done page and certificate are theirs alone."""
+    shown = session.get(DONE_KEY)
+    if not (isinstance(shown, dict) and shown.get("apel") == apel.id):
+        return None, {}
+    signature = get_session().scalar(
+        select(Signature).where(
+            Signature.public_id == str(shown.get("signature")),
+            Signature.campaign_id == apel.campaign_id,
+        )
+    )
+    return signature, shown
+
+
+def done_key() -> str:
+    """The signer's done mark in this browser session; without one, the address."""
+    shown = session.get(DONE_KEY)
+    if isinstance(shown, dict) and shown.get("signature"):
+        return f"apel-done:{shown.get('signature')}"
+    return "no-done:" + (request.remote_addr or "")
 
 
 @bp.get("/a/<public_id>/selesai")
 def done(public_id: str):
-    db = get_session()
     apel = _public_apel(public_id)
-    shown = session.get(DONE_KEY)
-    signature = None
-    if isinstance(shown, dict) and shown.get("apel") == apel.id:
-        signature = db.scalar(
-            select(Signature).where(Signature.public_id == str(shown.get("signature")))
-        )
+    signature, shown = _own_signature(apel)
     if signature is None:
         return _rescan(apel, "pass", 403)
     return render_template(
@@ -374,4 +402,33 @@ def done(public_id: str):
         signature=signature,
         campaign=apel.campaign,
         already=not shown.get("new"),
+        ready=certificate_ready(signature, issuing.issued(get_session(), signature) is not None),
     )
+
+
+@bp.get("/a/<public_id>/sertifikat/status")
+@limiter.limit(STATUS_LIMIT, key_func=done_key)
+@signing_failures
+def certificate_status(public_id: str):
+    """The done page's progress script asks here, as the personal link's does."""
+    apel = _public_apel(public_id)
+    signature, _shown = _own_signature(apel)
+    if signature is None:
+        response = jsonify(ready=False, error="not found")
+        response.status_code = 404
+        return response
+    issued = issuing.issued(get_session(), signature) is not None
+    return certificate_status_response(
+        signature, issued, url_for("apel.certificate", public_id=apel.public_id)
+    )
+
+
+@bp.get("/a/<public_id>/sertifikat.pdf")
+@limiter.limit(DOWNLOAD_LIMIT, key_func=done_key)
+@signing_failures
+def certificate(public_id: str):
+    apel = _public_apel(public_id)
+    signature, _shown = _own_signature(apel)
+    if signature is None:
+        return _rescan(apel, "pass", 403)
+    return certificate_download(signature)

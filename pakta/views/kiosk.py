@@ -113,25 +113,16 @@ def search():
     results = []
     if campaign is not None and form.validate() and form.q.data:
         results = kiosk.find_signers(db, form.q.data, units.visible_unit_ids(db, current_user))
-    signed = set()
-    if results:
-        signed = set(
-            db.scalars(
-                select(Signature.employee_id).where(
-                    Signature.campaign_id == campaign.id,
-                    Signature.employee_id.in_([e.id for e in results]),
-                    Signature.is_valid,
-                )
-            )
-        )
+    # Whether someone has signed is shown only to that person, once they pick themselves.
     return render_template(
         "kiosk/search.html",
         campaign=campaign,
         issuer_name=issuer_name(campaign),
         form=form,
         results=results,
-        signed=signed,
+        too_short=bool(form.q.data) and not kiosk.specific_enough(form.q.data),
         min_query=kiosk.MIN_QUERY,
+        min_digits=kiosk.MIN_NUMBER_QUERY,
     )
 
 
@@ -155,9 +146,9 @@ def sign(employee_id: int):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(
+        outcome, problems = try_to_sign(
             form, campaign, employee, SignatureMethod.KIOSK, witness_user_id=current_user.id
         )
         if outcome is not None:
@@ -167,9 +158,9 @@ def sign(employee_id: int):
         form=form,
         campaign=campaign,
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
 
 
 @bp.get("/selesai/<public_id>")

@@ -10,12 +10,12 @@ from flask import (
     request,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pakta.db import get_session
 from pakta.i18n import _
 from pakta.models import Employee, Signature, Unit
-from pakta.services import audit, campaigns, link_exports, links, units
+from pakta.services import audit, campaigns, link_exports, links, rollups, units
 from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("links", __name__, url_prefix="/admin/tautan")
@@ -54,22 +54,18 @@ def _unit_in_scope(code: str) -> tuple[Unit, set[int]]:
 
 @bp.get("/")
 def index():
+    """The unit tree, each unit with its own active employees and its sub-tree's."""
     db = get_session()
     campaign = _campaign()
     scope = units.visible_unit_ids(db, current_user)
-    query = (
-        select(Unit, func.count(Employee.id))
-        .outerjoin(Employee, (Employee.unit_id == Unit.id) & Employee.active)
-        .where(Unit.active)
-        .group_by(Unit.id)
-        .order_by(Unit.code)
-    )
-    if scope is not None:
-        query = query.where(Unit.id.in_(scope))
+    tree = rollups.unit_rollups(db, campaign.id, root_unit_ids=scope)
+    # A closed unit is left out unless someone active is still in it or below it.
+    closed = set(db.scalars(select(Unit.id).where(~Unit.active)))
+    rows = [row for row in tree if row.unit_id not in closed or row.total.roster]
     return render_template(
         "links/index.html",
         campaign=campaign,
-        rows=db.execute(query).all(),
+        rows=rows,
         all_campaigns=campaigns.list_campaigns(db),
     )
 

@@ -174,10 +174,13 @@ def trend():
         line_label=_("Cumulative sign-up rate"),
     )
     hourly_chart = charts.bars_with_line(
-        [charts.Bar(f"{point.hour:02d}", point.signatures) for point in hours],
+        [
+            charts.Bar(f"{point.hour:02d}", point.signatures, point.cumulative_rate)
+            for point in hours
+        ],
         title=_("Signatures per hour on %(day)s", day=formats.day(day)),
         value_label=_("Signatures"),
-        line_label="",
+        line_label=_("Cumulative sign-up rate"),
     )
     return render_template(
         "rollups/trend.html",

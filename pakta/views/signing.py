@@ -35,12 +35,20 @@ def acknowledged_points(form: MultiDict) -> list[int]:
 
 def evidence_from(
     form: SignForm, witness_user_id: int | None = None, apel_session_id: int | None = None
-) -> signing.Evidence:
-    """Turn a posted form into evidence; raises SigningError or SignatureImageError."""
-    png = None
+) -> tuple[signing.Evidence, str | None]:
+    """Turn a posted form into evidence, and what is wrong with its drawing (None if nothing).
+
+    A drawing that cannot be accepted is left out of the evidence and emptied in the form,
+    so the page shown again neither keeps nor redraws it.
+    """
+    png, image_problem = None, None
     if form.signature.data:
-        png = clean_signature_png(decode_data_url(form.signature.data))
-    return signing.Evidence(
+        try:
+            png = clean_signature_png(decode_data_url(form.signature.data))
+        except SignatureImageError as error:
+            image_problem = str(error)
+            form.signature.data = ""
+    evidence = signing.Evidence(
         ip_address=request.remote_addr or "",
         scheme=request.scheme,
         user_agent=request.user_agent.string or "",
@@ -51,6 +59,7 @@ def evidence_from(
         apel_session_id=apel_session_id,
         client_submission_id=form.submission_id.data or None,
     )
+    return evidence, image_problem
 
 
 def unavailable(error: signing.SigningError, campaign: Campaign, **context):
@@ -82,15 +91,22 @@ def try_to_sign(
     method: SignatureMethod,
     witness_user_id: int | None = None,
     apel_session_id: int | None = None,
-) -> tuple[signing.Outcome | None, str | None]:
-    """Validate and sign; returns the outcome, or an error to show on the form.
+) -> tuple[signing.Outcome | None, dict[str, str]]:
+    """Validate and sign; returns the outcome, or the problems to show on the form: each
+    field's ("points", "signature", "typed_name") next to it, and "form" for the whole form.
 
     The caller has looked for the employee's signature in this request and found none.
     """
     if not form.validate_on_submit():
-        return None, _("The form expired or was sent twice. Reload the page and try again.")
+        return None, {
+            "form": _("The form expired or was sent twice. Reload the page and try again.")
+        }
+    evidence, image_problem = evidence_from(form, witness_user_id, apel_session_id)
+    if image_problem:
+        problems = signing.submission_problems(campaign, employee, evidence)
+        problems.pop("typed_name", None)
+        return None, problems | {"signature": image_problem}
     try:
-        evidence = evidence_from(form, witness_user_id, apel_session_id)
         outcome = signing.sign(
             get_session(),
             campaign=campaign,
@@ -99,10 +115,12 @@ def try_to_sign(
             evidence=evidence,
             looked_up=True,
         )
-    except (signing.SigningError, SignatureImageError) as error:
-        return None, str(error)
+    except signing.IncompleteSubmission as error:
+        return None, error.problems or {"form": str(error)}
+    except signing.SigningError as error:
+        return None, {"form": str(error)}
     get_session().commit()
-    return outcome, None
+    return outcome, {}
 
 
 # Per link: one person's form, post, done page and a few reloads. Everyone behind one
@@ -141,9 +159,9 @@ def personal(token: str):
     if paused := paused_page():
         return paused
     form = SignForm()
-    error = None
+    problems = {}
     if request.method == "POST":
-        outcome, error = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
+        outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
         if outcome is not None:
             return redirect(url_for("signing.personal", token=token), code=303)
     return render_template(
@@ -152,9 +170,9 @@ def personal(token: str):
         campaign=campaign,
         issuer_name=issuer_name(campaign),
         employee=employee,
-        error=error,
+        problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if error else 200)
+    ), (422 if problems else 200)
 
 
 def revoked_page(campaign: Campaign, employee: Employee, token: str):
@@ -175,39 +193,73 @@ def revoked_page(campaign: Campaign, employee: Employee, token: str):
 def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):
     """The signed page. A certificate not issued yet is asked for in the background (again,
     if the process that was asked died before rendering it), and the page shows its progress."""
-    ready = issued
-    if not ready:
-        # End this request's read transaction: the job uses a session of its own.
-        get_session().commit()
-        queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
-        ready = queued is not None and queued.done
     return render_template(
-        "signing/done.html", signature=signature, campaign=campaign, token=token, ready=ready
+        "signing/done.html",
+        signature=signature,
+        campaign=campaign,
+        token=token,
+        ready=certificate_ready(signature, issued),
     )
+
+
+def certificate_ready(signature: Signature, issued: bool) -> bool:
+    """Whether the certificate can be downloaded now; if not, it is asked for in the background."""
+    if issued:
+        return True
+    # End this request's read transaction: the job uses a session of its own.
+    get_session().commit()
+    queued = jobs.enqueue_certificate(current_app._get_current_object(), signature.id)
+    return queued is not None and queued.done
+
+
+def certificate_status_response(signature: Signature, issued: bool, pdf_url: str):
+    """``{ready, url}`` for a done page's progress script.
+
+    A certificate still missing a minute after signing is issued here: its job may be stuck
+    behind a dead worker or an outage, and the page must not say "being prepared" for ever.
+    """
+    ready = issued
+    if not ready and certificate_jobs.preparing_too_long(signature.signed_at, utcnow()):
+        ready = issue_on_the_spot(signature.id)
+    response = jsonify(ready=ready, url=pdf_url)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def certificate_download(signature: Signature):
+    """The certificate PDF, issued here first if no background job has issued it yet."""
+    from pakta.services.certificates import issuing
+    from pakta.views.certificates import pdf_response
+
+    db = get_session()
+    issued = issuing.issued(db, signature)
+    if issued is None:
+        db.commit()  # end the read transaction: issuing stores in a short write transaction
+        certificate_jobs.issue_certificate(
+            current_app._get_current_object(), signature.id, database().sessionmaker
+        )
+        issued = issuing.issued(db, signature)
+    return pdf_response(issued.pdf, signature.certificate_number)
 
 
 @bp.get("/s/<token>/sertifikat/status")
 @limiter.limit(STATUS_LIMIT, key_func=token_key)
 @signing_failures
 def certificate_status(token: str):
-    """``{ready, url}`` for the done page's progress script; 404 for a link without a signature.
-
-    A certificate still missing a minute after signing is issued here: its job may be stuck
-    behind a dead worker or an outage, and the page must not say "being prepared" for ever.
-    """
+    """The progress script's question; 404 for a link without a signature."""
     opened = links.open_link(get_session(), token)
     if opened is None or opened.signature is None:
         if opened is None:
             count_as_failure()
         response = jsonify(ready=False, error="not found")
         response.status_code = 404
-    else:
-        ready = opened.certificate_issued
-        if not ready and certificate_jobs.preparing_too_long(opened.signature.signed_at, utcnow()):
-            ready = issue_on_the_spot(opened.signature.id)
-        response = jsonify(ready=ready, url=url_for("signing.certificate", token=token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return certificate_status_response(
+        opened.signature,
+        opened.certificate_issued,
+        url_for("signing.certificate", token=token),
+    )
 
 
 def issue_on_the_spot(signature_id: int) -> bool:
@@ -227,22 +279,9 @@ def issue_on_the_spot(signature_id: int) -> bool:
 @limiter.limit(DOWNLOAD_LIMIT, key_func=token_key)
 @signing_failures
 def certificate(token: str):
-    """The certificate PDF, issued here first if no background job has issued it yet."""
-    from pakta.services.certificates import issuing
-    from pakta.views.certificates import pdf_response
-
-    db = get_session()
-    opened = links.open_link(db, token)
+    opened = links.open_link(get_session(), token)
     if opened is None:
         return invalid_link()
-    signature = opened.signature
-    if signature is None:
+    if opened.signature is None:
         return redirect(url_for("signing.personal", token=token))
-    issued = issuing.issued(db, signature)
-    if issued is None:
-        db.commit()  # end the read transaction: issuing stores in a short write transaction
-        certificate_jobs.issue_certificate(
-            current_app._get_current_object(), signature.id, database().sessionmaker
-        )
-        issued = issuing.issued(db, signature)
-    return pdf_response(issued.pdf, signature.certificate_number)
+    return certificate_download(opened.signature)

@@ -37,6 +37,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+# A small phone, as the signing form must work on: 360×640.
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
 # The kiosk is a shared tablet, held upright.
 TABLET = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
 # The apel's big screen: a projector at 1280×720.
@@ -59,6 +61,8 @@ class LiveServer:
     # and the NIP and verification code of a third, none of them used by another test.
     apel_tokens: list[str] = field(default_factory=list)
     apel_signer: tuple[str, str] = ("", "")
+    # Personal links of two more unsigned DISDIK employees, for the signing form's tests.
+    form_tokens: list[str] = field(default_factory=list)
     secret_key: str = ""  # the app's, to mint the apel QR token a phone would scan
 
 
@@ -126,6 +130,7 @@ def _demo_facts(app) -> dict:
     assert len(spare) >= 6, "the demo data needs more unsigned DISDIK employees"
     return {
         "apel_tokens": [tokens[employee.identity_number] for employee in spare[-2:]],
+        "form_tokens": [tokens[employee.identity_number] for employee in spare[:2]],
         "apel_signer": _give_verification_code(app, spare[-3].id, APEL_SIGNER_CODE),
         "secret_key": app.config["SECRET_KEY"],
         "tokens": chosen,
@@ -252,6 +257,12 @@ def _open_page(browser, live_server, options):
 def page(browser, live_server):
     """A phone: 360×740 CSS px at 2x, touch."""
     yield from _open_page(browser, live_server, PHONE)
+
+
+@pytest.fixture
+def small_phone_page(browser, live_server):
+    """A small phone: 360×640 CSS px at 2x, touch."""
+    yield from _open_page(browser, live_server, SMALL_PHONE)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.browser.test_phone_screens import log_in
 from tests.browser.test_signing_flow import (
     CERTIFICATE_NUMBER,
     certificate_number,
@@ -24,11 +25,7 @@ RISE_WITHIN_MS = 3_000
 
 def open_the_screen(page, live_server) -> str:
     """Log in as the demo operator, open apel mode for DISDIK; returns the apel's public id."""
-    page.goto(f"{live_server.url}/masuk")
-    page.fill("input[name=email]", live_server.operator_email)
-    page.fill("input[name=password]", live_server.operator_password)
-    page.click("input[type=submit]")
-    page.wait_for_url(lambda url: "/masuk" not in url)
+    log_in(page, live_server)
     page.goto(f"{live_server.url}/apel/")
     page.select_option("select[name=unit]", label="Dinas Pendidikan (DISDIK)")
     page.locator("form.apel-open input[type=submit]").click()
@@ -106,6 +103,12 @@ def test_a_phone_signs_through_the_apel_qr_code_and_the_screen_counts_it(
     assert CERTIFICATE_NUMBER.match(certificate_number(page))
     assert page.url.endswith(f"/a/{public_id}/selesai")
     assert has_no_horizontal_scroll(page)
+    # The certificate is offered here, as on a personal link's done page.
+    download = page.locator(f'a[href="/a/{public_id}/sertifikat.pdf"]:visible')
+    download.wait_for()
+    with page.expect_download() as arrived:
+        download.click()
+    assert arrived.value.suggested_filename.endswith(".pdf")
     done_shot = tmp_path / "apel-phone-done.png"
     page.screenshot(path=done_shot, full_page=True)
 

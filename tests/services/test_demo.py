@@ -1,6 +1,6 @@
 import io
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -89,7 +89,7 @@ def test_most_employees_have_an_email_at_their_units_domain_and_many_a_phone():
 
 def test_between_40_and_70_percent_of_active_employees_have_signed_inside_the_window(loaded):
     session, _ = loaded
-    campaign = session.scalar(select(Campaign).where(Campaign.slug == "pilkada-2024"))
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == demo.CAMPAIGN_SLUG))
     active = session.scalar(select(func.count()).select_from(Employee).where(Employee.active))
     signatures = list(session.scalars(select(Signature)))
     assert 0.4 <= len(signatures) / active <= 0.7
@@ -143,13 +143,40 @@ def test_signatures_carry_small_drawn_pngs(loaded):
 
 def test_the_campaign_is_open_now_and_opened_at_seven_wib_six_days_earlier(loaded):
     session, _ = loaded
-    campaign = session.scalar(select(Campaign).where(Campaign.slug == "pilkada-2024"))
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == demo.CAMPAIGN_SLUG))
     assert campaign.is_open(NOW)
     assert campaign.opens_at == datetime(2024, 7, 30, 0, 0, tzinfo=UTC)  # 07:00 WIB
-    assert campaign.closes_at == NOW + timedelta(days=30)
     assert campaign.official_name == "Dr. H. Ahmad Suryana, M.Si."
     assert campaign.official_title == "Sekretaris Daerah"
     assert len(campaign.pact.points) == 4
+
+
+@pytest.mark.parametrize(
+    ("now", "title", "closes"),
+    [
+        # Monday 5 August 2024: the vote on Wednesday 11 September, signing until Saturday.
+        (NOW, "Pemilihan Wali Kota Sukamaju 2024", datetime(2024, 9, 7, 23, 59)),
+        # Monday 7 December 2026: the vote on Wednesday 13 January 2027, signing until Saturday.
+        (
+            datetime(2026, 12, 7, 2, 0, tzinfo=UTC),
+            "Pemilihan Wali Kota Sukamaju 2027",
+            datetime(2027, 1, 9, 23, 59),
+        ),
+    ],
+)
+def test_the_campaign_is_for_the_election_it_names_and_closes_at_23_59_wib_before_the_vote(
+    session, now, title, closes
+):
+    demo.load(session, now=now)
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == demo.CAMPAIGN_SLUG))
+    wib = timezone(timedelta(hours=7))
+    assert campaign.title == title
+    assert campaign.closes_at.astimezone(wib).replace(tzinfo=None) == closes
+    assert campaign.opens_at < now < campaign.closes_at
+    election = demo.election_day(now.astimezone(wib).date())
+    assert election.weekday() == 2 and str(election.year) in campaign.title
+    assert campaign.closes_at.astimezone(wib).date() < election
+    assert campaign.slug == demo.CAMPAIGN_SLUG and not any(c.isdigit() for c in campaign.slug)
 
 
 def test_both_demo_logins_authenticate(loaded):

@@ -350,6 +350,8 @@ def test_the_hourly_series_has_24_local_hours_counted_from_the_campaign_start(
     assert points[0].cumulative == 2
     assert points[6].cumulative == 2
     assert points[23].cumulative == 3
+    # The chart's line: the share of the four on the roster who had signed by each hour.
+    assert [points[h].cumulative_rate for h in (0, 6, 7, 23)] == [50.0, 50.0, 75.0, 75.0]
 
 
 @pytest.mark.parametrize(

@@ -362,11 +362,23 @@ def test_signing_at_the_apel_records_the_method_and_the_session(client, session,
     assert client.get(sign_url).status_code == 403
 
 
-def test_an_incomplete_form_keeps_the_pass_and_shows_the_error(client, session, dinkes_apel, budi):
+def test_an_incomplete_form_keeps_the_pass_the_drawing_and_marks_the_missing_points(
+    client, session, dinkes_apel, budi
+):
     identify(client, dinkes_apel)
     sign_url = f"/a/{dinkes_apel.public_id}/tanda-tangan"
-    response = client.post(sign_url, data={"signature": signature_data_url(), "points": ["1"]})
-    assert response.status_code == 422 and 'role="alert"' in response.text
+    drawing = signature_data_url()
+    response = client.post(sign_url, data={"signature": drawing, "points": ["1"]})
+    assert response.status_code == 422
+    assert (
+        len(
+            re.findall(
+                r'name="points" value="\d" id="point-\d" required[^>]*aria-invalid', response.text
+            )
+        )
+        == 3
+    )
+    assert f'value="{drawing}"' in response.text
     assert session.scalar(select(func.count()).select_from(Signature)) == 0
     assert client.get(sign_url).status_code == 200
 

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -96,6 +97,39 @@ def test_the_links_page_lists_only_the_operators_units(client, auth, operator_us
     auth.login(email=operator_user.email)
     page = client.get("/admin/tautan/")
     assert "Bidang P2P" in page.text and "Dinas Pendidikan" not in page.text
+
+
+def tree_rows(html: str) -> list[tuple[str, str, int, int]]:
+    """(depth class, unit code, total with the units below, own) per row of the links page."""
+    return [
+        (depth, code, int(total), int(own))
+        for depth, code, total, own in re.findall(
+            r'<th scope="row"(?: class="(d\d)")?>.*?<small class="muted">([^<]+)</small></th>\s*'
+            r'<td class="num subtree-total">(\d+)</td>\s*<td class="num">(\d+)</td>',
+            html,
+        )
+    ]
+
+
+def test_the_links_page_shows_the_unit_tree_with_totals_that_include_the_units_below(
+    client, auth, admin_user, campaign, staff
+):
+    auth.login()
+    page = client.get("/admin/tautan/")
+    assert tree_rows(page.text) == [
+        ("", "PEMDA", 2, 0),
+        ("d1", "DINKES", 1, 0),
+        ("d2", "DINKES-P2P", 1, 1),
+        ("d1", "DISDIK", 1, 1),
+    ]
+
+
+def test_an_operators_links_page_starts_the_tree_at_their_unit(
+    client, auth, operator_user, campaign, staff
+):
+    auth.login(email=operator_user.email)
+    page = client.get("/admin/tautan/")
+    assert tree_rows(page.text) == [("", "DINKES", 1, 0), ("d1", "DINKES-P2P", 1, 1)]
 
 
 def test_regenerating_a_link_voids_the_old_one_and_shows_the_new(

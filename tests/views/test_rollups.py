@@ -114,6 +114,32 @@ def test_the_trend_of_an_operator_counts_only_their_units(client, auth, operator
     assert ">3</td>" in page.text  # today's three signatures in DINKES-P2P, not DISDIK's
 
 
+def test_both_trend_charts_draw_the_cumulative_rate_line_their_percent_axis_is_for(
+    client, auth, admin_user, staffed
+):
+    auth.login()
+    page = client.get("/admin/rekap/tren").text
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert len(charts) == 2
+    for chart in charts:
+        assert "100%</text>" in chart
+        assert chart.count("<polyline") == 1
+
+
+def test_the_dashboard_table_says_it_scrolls_sideways_and_can_be_scrolled_by_keyboard(
+    client, auth, operator_user, staffed
+):
+    auth.login(email=operator_user.email)
+    page = client.get("/admin/rekap/").text
+    cue = re.search(r'<p class="scroll-cue" id="rollup-scroll-cue">([^<]+)</p>', page)
+    assert cue and cue.group(1) == "Geser tabel ke samping untuk melihat semua kolom."
+    assert re.search(
+        r'<div class="table-wrap scrolls" role="region" tabindex="0" '
+        r'aria-describedby="rollup-scroll-cue"[^>]*><table class="rollup">',
+        page,
+    )
+
+
 def test_drilling_down_lists_employees_with_their_status(client, auth, admin_user, staffed):
     auth.login()
     page = client.get("/admin/rekap/unit/DINKES")

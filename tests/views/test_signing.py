@@ -77,13 +77,62 @@ def test_the_link_keeps_showing_the_certificate_after_signing(client, session, t
     assert session.scalar(select(Signature.certificate_number)) in page.text
 
 
-def test_a_missing_point_keeps_the_form_with_a_message_and_the_ticks(client, session, token):
-    response = client.post(
-        f"/s/{token}", data={"signature": signature_data_url(), "points": ["1", "3"]}
-    )
+def point_errors(html: str) -> dict[int, str]:
+    """Each point's message shown next to it (hidden ones left out)."""
+    return {
+        int(number): text.strip()
+        for number, attributes, text in re.findall(
+            r'<p class="error field-error" id="point-(\d)-error"([^>]*)>([^<]*)</p>', html
+        )
+        if "hidden" not in attributes
+    }
+
+
+def sent_back_drawing(html: str) -> str:
+    return re.search(r'name="signature" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def test_a_missing_point_is_marked_next_to_it_and_keeps_the_ticks_and_the_drawing(
+    client, session, token
+):
+    drawing = signature_data_url()
+    response = client.post(f"/s/{token}", data={"signature": drawing, "points": ["1", "3"]})
     assert response.status_code == 422
-    assert 'role="alert"' in response.text
-    assert len(re.findall(r'value="1" required checked', response.text)) == 1
+    assert point_errors(response.text) == {
+        2: "Centang poin ini untuk menandatangani.",
+        4: "Centang poin ini untuk menandatangani.",
+    }
+    assert len(re.findall(r'value="1" id="point-1" required[^>]*checked', response.text)) == 1
+    assert (
+        len(re.findall(r'value="2" id="point-2" required[^>]*aria-invalid="true"', response.text))
+        == 1
+    )
+    # The drawing comes back to be redrawn, and nothing says it is missing.
+    assert sent_back_drawing(response.text) == drawing
+    assert re.search(r'id="signature-error"[^>]*hidden', response.text)
+    assert signatures(session) == 0
+
+
+def test_an_empty_form_shows_every_point_and_the_drawing_as_missing_at_once(client, session, token):
+    response = client.post(f"/s/{token}", data={})
+    assert response.status_code == 422
+    assert sorted(point_errors(response.text)) == [1, 2, 3, 4]
+    message = re.search(r'id="signature-error"[^>]*>([^<]*)</p>', response.text).group(1)
+    assert message == "Goreskan tanda tangan Anda di dalam kotak."
+    assert re.search(r'<canvas[^>]*aria-invalid="true"', response.text)
+    assert signatures(session) == 0
+
+
+def test_a_refused_drawing_is_not_sent_back_and_its_problem_shows_by_the_box(
+    client, session, token
+):
+    not_png = "data:image/png;base64," + base64.b64encode(b"GIF89a" + b"\0" * 100).decode()
+    response = client.post(f"/s/{token}", data={"signature": not_png, **ALL_POINTS})
+    assert response.status_code == 422
+    assert sent_back_drawing(response.text) == ""
+    assert point_errors(response.text) == {}
+    message = re.search(r'id="signature-error"[^>]*>([^<]*)</p>', response.text).group(1)
+    assert message == "Tanda tangan bukan gambar PNG."
     assert signatures(session) == 0
 
 
@@ -154,6 +203,36 @@ def test_the_kiosk_finds_signers_by_name_or_nip_only_in_the_operators_units(
     assert "Budi Santoso" in by_number.text
     assert "198609262015051001" not in by_number.text  # only the last three digits show
     assert client.get(f"/kiosk/tanda-tangan/{outsider.id}").status_code == 404
+
+
+def test_the_kiosk_search_shows_a_name_and_masked_nip_but_never_who_has_signed(
+    client, auth, session, operator_user, campaign, employee
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    before = client.get("/kiosk/", query_string={"q": "budi"}).text
+    client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    after = client.get("/kiosk/", query_string={"q": "budi"}).text
+
+    results = re.findall(r'<ul class="results">.*?</ul>', after, flags=re.S)
+    assert len(results) == 1
+    assert "Budi Santoso" in results[0] and "NIP ***************001" in results[0]
+    assert "Perawat Ahli Pertama" not in results[0] and "Bidang P2P" not in results[0]
+    # Signed or not, the colleague's row reads the same.
+    assert results == re.findall(r'<ul class="results">.*?</ul>', before, flags=re.S)
+
+
+@pytest.mark.parametrize("query", ["bud", "1986", "1986092"])
+def test_the_kiosk_search_asks_for_more_than_a_few_letters_or_digits(
+    client, auth, operator_user, campaign, employee, query
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    page = client.get("/kiosk/", query_string={"q": query}).text
+    assert "Budi Santoso" not in page
+    assert "Ketik sedikit lagi" in page
 
 
 def test_the_kiosk_signs_with_the_operator_as_witness_and_shows_the_number(

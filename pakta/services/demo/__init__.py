@@ -15,7 +15,9 @@ from pakta.services.demo.loading import (
     CAMPAIGN_SLUG,
     OPERATOR_EMAIL,
     DemoLogin,
+    closing_time,
     database_is_empty,
+    election_day,
     load,
 )
 from pakta.services.demo.organisation import DemoUnit, demo_units
@@ -28,9 +30,11 @@ __all__ = [
     "DemoLogin",
     "DemoPerson",
     "DemoUnit",
+    "closing_time",
     "database_is_empty",
     "demo_people",
     "demo_units",
+    "election_day",
     "load",
     "signature_png",
 ]

@@ -3,7 +3,7 @@
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -25,7 +25,13 @@ from pakta.services.demo.signatures import (
 )
 from pakta.services.signing import Evidence, record_signature
 
-CAMPAIGN_SLUG = "pilkada-2024"
+CAMPAIGN_SLUG = "pilwalkot-sukamaju"
+# The demo's election is always ahead of the day it is loaded: the Wednesday (Indonesia votes
+# on a Wednesday, a day off) at least five weeks on. Signing closes at 23.59 WIB on the last
+# day of the campaign period, before the three quiet days (masa tenang) and the vote.
+ELECTION_AFTER = timedelta(days=35)
+QUIET_DAYS = 3
+CLOSING_TIME = time(23, 59)
 ADMIN_EMAIL = "admin@sukamaju.go.id"
 OPERATOR_EMAIL = "operator.disdik@sukamaju.go.id"
 OPERATOR_UNIT = "DISDIK"
@@ -49,6 +55,18 @@ def database_is_empty(session: Session) -> bool:
 
 def _password() -> str:
     return secrets.token_urlsafe(12)
+
+
+def election_day(today: date) -> date:
+    """The demo election's voting day for a demo loaded on ``today``."""
+    day = today + ELECTION_AFTER
+    return day + timedelta(days=(2 - day.weekday()) % 7)  # Monday is 0, Wednesday 2
+
+
+def closing_time(election: date) -> datetime:
+    """23.59 WIB on the campaign period's last day, in UTC."""
+    last_day = election - timedelta(days=QUIET_DAYS + 1)
+    return datetime.combine(last_day, CLOSING_TIME, WIB).astimezone(UTC)
 
 
 def load(session: Session, *, seed: int = 2024, now: datetime | None = None) -> list[DemoLogin]:
@@ -122,16 +140,17 @@ def load(session: Session, *, seed: int = 2024, now: datetime | None = None) -> 
     for user in (admin, operator):
         user.created_at = rostered_at
 
+    election = election_day(today)
     campaign = create_campaign(
         session,
         slug=CAMPAIGN_SLUG,
-        title=f"Pilkada Serentak 2024 — {PEMDA_NAME}",
+        title=f"Pemilihan Wali Kota Sukamaju {election.year}",
         issuing_authority=PEMDA_NAME,
         place="Sukamaju",
         official_name=SEKDA_NAME,
         official_title="Sekretaris Daerah",
         opens_at=opens_at,
-        closes_at=now + timedelta(days=30),
+        closes_at=closing_time(election),
     )
     campaign.created_at = opens_at - timedelta(days=3)
 

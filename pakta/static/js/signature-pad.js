@@ -1,8 +1,10 @@
-// Signature pad in [data-sigpad]: finger, pen or mouse; the form posts a 600x200 PNG
-// data URL. Emits "sigpad:change" with detail {empty}.
+// Signature pad in [data-sigpad]: finger, pen or mouse; the form posts a PNG data URL 600 px
+// wide and as tall as the box's shape (a phone's box is taller than 3:1). Emits
+// "sigpad:change" with detail {empty} and keeps data-empty on the root. A drawing the server
+// sent back in the hidden input (a refused form) is drawn again and sent again.
 (() => {
   "use strict";
-  const W = 600, H = 200; // export size; points are kept in these units
+  const W = 600, MIN_H = 200, MAX_H = 900; // export size; points are kept in these units
   const LINE = 2.5; // CSS px on screen
   const done = new WeakSet();
   const mid = (a, b) => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
@@ -27,7 +29,15 @@
     ctx.stroke();
   }
 
-  function paint(ctx, strokes, width) {
+  // The image fitted into the W x h drawing, its shape kept, centred.
+  function drawFitted(ctx, image, h) {
+    const s = Math.min(W / image.naturalWidth, h / image.naturalHeight);
+    const w = image.naturalWidth * s, ih = image.naturalHeight * s;
+    ctx.drawImage(image, (W - w) / 2, (h - ih) / 2, w, ih);
+  }
+
+  function paint(ctx, strokes, width, base, h) {
+    if (base) drawFitted(ctx, base, h);
     ctx.lineWidth = width;
     ctx.lineCap = ctx.lineJoin = "round";
     ctx.strokeStyle = ctx.fillStyle = "#111";
@@ -42,14 +52,20 @@
     const $ = (s) => root.querySelector(s);
     const input = $("[data-sigpad-input]"), error = $("[data-sigpad-error]");
     const form = root.closest("form");
+    // H: the drawing's height in its units, fixed by the box's shape when first shown; a
+    // rotated phone shows the same drawing scaled to fit (fit: scale and offset in CSS px).
     let strokes = [], current = null, pointer = null, box = null, queued = false;
-    const width = () => LINE * W / ((box && box.w) || W);
+    let H = null, fit = { s: 1, x: 0, y: 0 }, base = null;
+    const width = () => LINE / fit.s;
+    const empty = () => !strokes.length && !base;
 
     function redraw() {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, canvas.width, canvas.height);
-      ctx.setTransform(canvas.width / W, 0, 0, canvas.height / H, 0, 0);
-      paint(ctx, strokes, width());
+      if (!H) return;
+      const k = canvas.width / box.w;
+      ctx.setTransform(k * fit.s, 0, 0, k * fit.s, k * fit.x, k * fit.y);
+      paint(ctx, strokes, width(), base, H);
     }
 
     // Backing store = CSS content box x devicePixelRatio, redrawn from the strokes.
@@ -58,6 +74,9 @@
       const r = canvas.getBoundingClientRect(), bx = canvas.clientLeft, by = canvas.clientTop;
       box = { x: r.left + bx, y: r.top + by, w: r.width - 2 * bx, h: r.height - 2 * by };
       if (box.w < 1 || box.h < 1) return false; // hidden
+      if (!H) H = Math.round(Math.min(MAX_H, Math.max(MIN_H, W * box.h / box.w)));
+      const s = Math.min(box.w / W, box.h / H);
+      fit = { s, x: (box.w - W * s) / 2, y: (box.h - H * s) / 2 };
       const dpr = window.devicePixelRatio || 1;
       const w = Math.round(box.w * dpr), h = Math.round(box.h * dpr);
       if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
@@ -71,13 +90,14 @@
     function changed() {
       pointer = current = null;
       redraw();
-      if (input && !strokes.length) input.value = "";
-      const detail = { empty: !strokes.length };
+      if (input && empty()) input.value = "";
+      root.setAttribute("data-empty", String(empty()));
+      const detail = { empty: empty() };
       root.dispatchEvent(new CustomEvent("sigpad:change", { bubbles: true, detail }));
     }
     const at = (e) => ({
-      x: Math.min(W, Math.max(0, (e.clientX - box.x) * W / box.w)),
-      y: Math.min(H, Math.max(0, (e.clientY - box.y) * H / box.h)),
+      x: Math.min(W, Math.max(0, (e.clientX - box.x - fit.x) / fit.s)),
+      y: Math.min(H, Math.max(0, (e.clientY - box.y - fit.y) / fit.s)),
     });
 
     canvas.addEventListener("pointerdown", (e) => {
@@ -106,24 +126,35 @@
     canvas.addEventListener("contextmenu", (e) => e.preventDefault());
 
     const on = (el, action) => el && el.addEventListener("click", () => { action(); changed(); });
-    on($("[data-sigpad-undo]"), () => strokes.pop());
-    on($("[data-sigpad-clear]"), () => { strokes = []; });
+    // Undo takes back the strokes, then the drawing sent back by the server.
+    on($("[data-sigpad-undo]"), () => { if (strokes.length) strokes.pop(); else base = null; });
+    on($("[data-sigpad-clear]"), () => { strokes = []; base = null; });
 
     canvas.style.touchAction = "none"; // even without the CSS
     if (!canvas.hasAttribute("tabindex")) canvas.tabIndex = 0;
     if (error && !error.hasAttribute("role")) error.setAttribute("role", "alert");
-    if (input) input.value = ""; // not a value the browser restored
+    // The page's own value (the attribute, not one the browser restored) is a drawing the
+    // server checked and sent back with a refused form.
+    const sent = input ? input.defaultValue : "";
+    if (input) input.value = "";
+    root.setAttribute("data-empty", "true");
+    if (sent.startsWith("data:image/png;base64,")) {
+      const image = new Image();
+      image.onload = () => { if (!strokes.length && image.naturalWidth) { base = image; changed(); } };
+      image.src = sent;
+    }
     if (form) {
-      form.addEventListener("reset", () => { strokes = []; changed(); });
+      form.addEventListener("reset", () => { strokes = []; base = null; changed(); });
       form.addEventListener("submit", (e) => {
-        if (!strokes.length) {
+        if (e.defaultPrevented) return; // sign-form.js has shown what is missing
+        if (empty()) {
           e.preventDefault();
           if (error) { error.textContent = root.dataset.msgEmpty || ""; error.hidden = false; }
           canvas.focus();
           return;
         }
-        const out = Object.assign(document.createElement("canvas"), { width: W, height: H });
-        paint(out.getContext("2d"), strokes, width()); // transparent, as seen on screen
+        const out = Object.assign(document.createElement("canvas"), { width: W, height: H || MIN_H });
+        paint(out.getContext("2d"), strokes, width(), base, H || MIN_H); // transparent, as seen
         if (input) input.value = out.toDataURL("image/png");
       });
     }
