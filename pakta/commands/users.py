@@ -57,3 +57,67 @@ def users_list() -> None:
         unit = user.unit.code if user.unit else "-"
         state = "active" if user.active else "inactive"
         click.echo(f"{user.email}\t{user.role.value}\t{unit}\t{state}")
+
+
+def _account(email: str):
+    from pakta.services import accounts
+
+    user = accounts.find_user(get_session(), email)
+    if user is None:
+        fail(f"no account with email {email}")
+    return user
+
+
+@users_group.command("reset-mfa")
+@click.argument("email")
+def users_reset_mfa(email: str) -> None:
+    """Turn off an account's two-step login (a lost phone) and log it out everywhere; an
+    admin sets it up again at the next login."""
+    from pakta.services import audit, login_sessions, mfa
+
+    session = get_session()
+    user = _account(email)
+    mfa.reset(session, user)
+    login_sessions.end_all(session, user)
+    audit.record(
+        session, actor=cli_actor(), action="user.mfa_reset", target_type="user", target_id=user.id
+    )
+    session.commit()
+    click.echo(f"two-step login reset for {user.email}")
+
+
+@users_group.command("end-sessions")
+@click.argument("email")
+def users_end_sessions(email: str) -> None:
+    """Log an account out of every browser."""
+    from pakta.services import audit, login_sessions
+
+    session = get_session()
+    user = _account(email)
+    count = login_sessions.end_all(session, user)
+    audit.record(
+        session,
+        actor=cli_actor(),
+        action="user.sessions_ended",
+        target_type="user",
+        target_id=user.id,
+        count=count,
+    )
+    session.commit()
+    click.echo(f"{count} session(s) of {user.email} ended")
+
+
+@users_group.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Stop an account from logging in, and end its sessions."""
+    from pakta.services import accounts, audit
+
+    session = get_session()
+    user = _account(email)
+    accounts.set_active(session, user, False)
+    audit.record(
+        session, actor=cli_actor(), action="user.disable", target_type="user", target_id=user.id
+    )
+    session.commit()
+    click.echo(f"{user.email} disabled")
