@@ -29,6 +29,23 @@ def test_users_create_refuses_an_operator_without_a_unit(runner, session):
     assert session.scalar(select(User)) is None
 
 
+def test_users_reset_mfa_turns_two_step_login_off_logs_out_and_is_audited(
+    runner, session, admin_user
+):
+    from pakta.models import AuditEvent, utcnow
+    from pakta.services import login_sessions
+
+    login_sessions.start(session, admin_user, now=utcnow())
+    session.commit()
+    result = runner.invoke(args=["users", "reset-mfa", "ADMIN@contoh.go.id"])
+    assert result.exit_code == 0, result.output
+    session.refresh(admin_user)
+    assert not admin_user.has_totp
+    assert login_sessions.count_by_user(session) == {}
+    assert session.scalar(select(AuditEvent.action)) == "user.mfa_reset"
+    assert runner.invoke(args=["users", "reset-mfa", "nobody@x.id"]).exit_code == 1
+
+
 def test_users_create_refuses_a_short_password(runner, session):
     result = runner.invoke(args=["users", "create", "--role", "admin", "a@x.go.id"], input="pw\n")
     assert result.exit_code == 1
