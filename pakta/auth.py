@@ -67,7 +67,7 @@ def begin_session(user: User) -> None:
     if locale:
         session["locale"] = locale
     session[LOGIN_SESSION_KEY] = login_sessions.start(
-        db, user, now=clock.now(), ip_address=request.remote_addr or ""
+        db, user, now=clock.now(), ip_address=request.remote_addr or "", timeouts=timeouts()
     )
     login_user(user)
 

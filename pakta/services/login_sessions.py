@@ -29,8 +29,26 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(session: Session, user: User, *, now: datetime, ip_address: str = "") -> str:
-    """A new session for ``user``; returns the token for the cookie (never stored)."""
+def start(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    ip_address: str = "",
+    timeouts: Timeouts | None = None,
+) -> str:
+    """A new session for ``user``; returns the token for the cookie (never stored). With
+    ``timeouts``, the user's sessions that have run out go (a closed browser never returns
+    to end its own)."""
+    if timeouts is not None:
+        session.execute(
+            delete(LoginSession)
+            .where(LoginSession.user_id == user.id)
+            .where(
+                (LoginSession.last_seen_at < now - timeouts.idle)
+                | (LoginSession.created_at < now - timeouts.absolute)
+            )
+        )
     token = secrets.token_urlsafe(32)
     session.add(
         LoginSession(

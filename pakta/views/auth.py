@@ -69,13 +69,14 @@ def current_email() -> str:
     return current_user.email if current_user.is_authenticated else ""
 
 
-def record_failure(action: str, user: User | None, email: str = "") -> None:
-    """Counts the failure for the limits and audits it, with the address, never the secret."""
+def record_failure(action: str, user: User | None, email: str = "", *, actor=None) -> None:
+    """Counts the failure for the limits and audits it with the address, never the secret
+    tried. Before a login completes nobody is known to be acting: the actor is anonymous."""
     count_as_failure()
     db = get_session()
     audit.record(
         db,
-        actor=user or "anonymous",
+        actor=actor or "anonymous",
         action=action,
         target_type="user",
         target_id=user.id if user else email[:64],
@@ -263,7 +264,7 @@ def change_password():
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except accounts.WrongPassword as error:
-            record_failure("auth.change_password_failed", user)
+            record_failure("auth.change_password_failed", user, actor=user)
             form.current_password.errors.append(str(error))
         except accounts.AccountError as error:
             form.new_password.errors.append(str(error))

@@ -89,7 +89,8 @@ def leave():
             session.pop(KIOSK_SESSION_KEY, None)
             flash(_("Kiosk mode has ended."), "info")
             return redirect(url_for("admin.index"))
-        record_failure("kiosk.leave_failed", current_user._get_current_object())
+        operator = current_user._get_current_object()
+        record_failure("kiosk.leave_failed", operator, actor=operator)
         form.password.errors.append(_("Wrong password."))
     return render_template("kiosk/exit.html", form=form)
 

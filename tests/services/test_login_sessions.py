@@ -82,3 +82,11 @@ def test_an_inactive_account_resumes_no_session(session, started, operator_user)
     now, token = started
     operator_user.active = False
     assert resume(session, token, operator_user, now) is None
+
+
+def test_a_new_login_clears_the_users_sessions_that_ran_out(session, started, operator_user):
+    now, token = started
+    later = now + TIMEOUTS.idle + timedelta(minutes=1)
+    fresh = login_sessions.start(session, operator_user, now=later, timeouts=TIMEOUTS)
+    assert login_sessions.count_by_user(session) == {operator_user.id: 1}
+    assert resume(session, fresh, operator_user, later) is operator_user
