@@ -59,13 +59,21 @@ def users_list() -> None:
         click.echo(f"{user.email}\t{user.role.value}\t{unit}\t{state}")
 
 
-def _account(email: str):
-    from pakta.services import accounts
+def _audited_change(email: str, action: str, change) -> dict:
+    """Applies ``change(session, user)`` to the account of ``email``, audits it with the
+    details it returns, commits; returns the details."""
+    from pakta.services import accounts, audit
 
-    user = accounts.find_user(get_session(), email)
+    session = get_session()
+    user = accounts.find_user(session, email)
     if user is None:
         fail(f"no account with email {email}")
-    return user
+    details = change(session, user) or {}
+    audit.record(
+        session, actor=cli_actor(), action=action, target_type="user", target_id=user.id, **details
+    )
+    session.commit()
+    return details
 
 
 @users_group.command("reset-mfa")
@@ -73,51 +81,32 @@ def _account(email: str):
 def users_reset_mfa(email: str) -> None:
     """Turn off an account's two-step login (a lost phone) and log it out everywhere; an
     admin sets it up again at the next login."""
-    from pakta.services import audit, login_sessions, mfa
+    from pakta.services import mfa
 
-    session = get_session()
-    user = _account(email)
-    mfa.reset(session, user)
-    login_sessions.end_all(session, user)
-    audit.record(
-        session, actor=cli_actor(), action="user.mfa_reset", target_type="user", target_id=user.id
-    )
-    session.commit()
-    click.echo(f"two-step login reset for {user.email}")
+    _audited_change(email, "user.mfa_reset", mfa.reset)
+    click.echo(f"two-step login reset for {email}")
 
 
 @users_group.command("end-sessions")
 @click.argument("email")
 def users_end_sessions(email: str) -> None:
     """Log an account out of every browser."""
-    from pakta.services import audit, login_sessions
+    from pakta.services import login_sessions
 
-    session = get_session()
-    user = _account(email)
-    count = login_sessions.end_all(session, user)
-    audit.record(
-        session,
-        actor=cli_actor(),
-        action="user.sessions_ended",
-        target_type="user",
-        target_id=user.id,
-        count=count,
-    )
-    session.commit()
-    click.echo(f"{count} session(s) of {user.email} ended")
+    def end(session, user) -> dict:
+        return {"count": login_sessions.end_all(session, user)}
+
+    details = _audited_change(email, "user.sessions_ended", end)
+    click.echo(f"{details['count']} session(s) of {email} ended")
 
 
 @users_group.command("disable")
 @click.argument("email")
 def users_disable(email: str) -> None:
     """Stop an account from logging in, and end its sessions."""
-    from pakta.services import accounts, audit
+    from pakta.services import accounts
 
-    session = get_session()
-    user = _account(email)
-    accounts.set_active(session, user, False)
-    audit.record(
-        session, actor=cli_actor(), action="user.disable", target_type="user", target_id=user.id
+    _audited_change(
+        email, "user.disable", lambda session, user: accounts.set_active(session, user, False)
     )
-    session.commit()
-    click.echo(f"{user.email} disabled")
+    click.echo(f"{email} disabled")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pakta import keys
 from pakta.i18n import _l
 from pakta.models import RecoveryCode, User
+from pakta.services import login_sessions
 
 ISSUER = "Pakta"
 RECOVERY_CODES = 10
@@ -102,7 +103,9 @@ def check_second_factor(session: Session, user: User, code: str, *, now: datetim
 
 
 def reset(session: Session, user: User) -> None:
-    """Turns TOTP off (a lost phone); the account enrols again at its next login."""
+    """Turns TOTP off (a lost phone) and ends the account's sessions; it enrols again at its
+    next login."""
+    login_sessions.end_all(session, user)
     user.totp_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None

@@ -85,17 +85,30 @@ def record_failure(action: str, user: User | None, email: str = "", *, actor=Non
     db.commit()
 
 
-def finish_login(user: User, next_url: str | None):
-    db = get_session()
-    begin_session(user)
+def record(action: str, user: User, **details) -> None:
+    """Audits what ``user`` did to their own account, with the address."""
     audit.record(
-        db,
+        get_session(),
         actor=user,
-        action="auth.login",
+        action=action,
         target_type="user",
         target_id=user.id,
         ip_address=request.remote_addr,
+        **details,
     )
+
+
+def recovery_codes_page(codes: list[str]):
+    # Shown this once: the page must not stay in a cache or in the history.
+    response = make_response(render_template("auth/recovery_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def finish_login(user: User, next_url: str | None):
+    db = get_session()
+    begin_session(user)
+    record("auth.login", user)
     db.commit()
     response = redirect(safe_next(next_url) or url_for("admin.index"))
     remember_device(response, account_key_for(user.email))
@@ -162,19 +175,9 @@ def mfa_setup():
         except mfa.MfaError as error:
             form.code.errors.append(str(error))
         else:
-            audit.record(
-                db,
-                actor=user,
-                action="auth.mfa_enrolled",
-                target_type="user",
-                target_id=user.id,
-                ip_address=request.remote_addr,
-            )
+            record("auth.mfa_enrolled", user)
             db.commit()
-            # Shown this once: the page must not stay in a cache or in the history.
-            response = make_response(render_template("auth/recovery_codes.html", codes=codes))
-            response.headers["Cache-Control"] = "no-store"
-            return response
+            return recovery_codes_page(codes)
     return render_template("auth/mfa_setup.html", form=form, secret=secret)
 
 
@@ -198,32 +201,16 @@ def new_recovery_codes():
     if not user.has_totp or not ConfirmForm().validate_on_submit():
         abort(400)
     codes = mfa.new_recovery_codes(db, user)
-    audit.record(
-        db,
-        actor=user,
-        action="auth.recovery_codes_renewed",
-        target_type="user",
-        target_id=user.id,
-        ip_address=request.remote_addr,
-    )
+    record("auth.recovery_codes_renewed", user)
     db.commit()
-    response = make_response(render_template("auth/recovery_codes.html", codes=codes))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return recovery_codes_page(codes)
 
 
 @bp.post("/keluar")
 def logout():
     if current_user.is_authenticated:
         db = get_session()
-        audit.record(
-            db,
-            actor=current_user,
-            action="auth.logout",
-            target_type="user",
-            target_id=current_user.id,
-            ip_address=request.remote_addr,
-        )
+        record("auth.logout", current_user)
         end_session()
         db.commit()
     else:
@@ -239,15 +226,7 @@ def end_other_sessions():
         abort(400)
     db = get_session()
     ended = login_sessions.end_all(db, current_user, keep=current_token())
-    audit.record(
-        db,
-        actor=current_user,
-        action="auth.sessions_ended",
-        target_type="user",
-        target_id=current_user.id,
-        ip_address=request.remote_addr,
-        count=ended,
-    )
+    record("auth.sessions_ended", current_user, count=ended)
     db.commit()
     flash(_("Your other sessions were logged out."), "success")
     return redirect(url_for("auth.change_password"))
@@ -270,14 +249,7 @@ def change_password():
             form.new_password.errors.append(str(error))
         else:
             login_sessions.end_all(db, user)
-            audit.record(
-                db,
-                actor=user,
-                action="auth.change_password",
-                target_type="user",
-                target_id=user.id,
-                ip_address=request.remote_addr,
-            )
+            record("auth.change_password", user)
             # Every session ended, this one too: it starts again with a new token.
             begin_session(user)
             db.commit()

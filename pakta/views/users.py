@@ -75,7 +75,6 @@ def end_sessions(db, user: User) -> str:
 @_action
 def reset_mfa(db, user: User) -> str:
     mfa.reset(db, user)
-    login_sessions.end_all(db, user)
     _record("user.mfa_reset", user)
     return _("Two-step login of {email} was reset; they set it up at their next login.").format(
         email=user.email

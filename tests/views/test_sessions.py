@@ -123,3 +123,24 @@ def test_session_timeouts_have_their_defaults(app, setting):
     assert (
         app.config[setting] == {"SESSION_IDLE_MINUTES": 30, "SESSION_ABSOLUTE_HOURS": 12}[setting]
     )
+
+
+def test_a_staff_page_reads_its_session_in_one_query_and_writes_it_once_a_minute(
+    client, auth, admin_user, clock, statements
+):
+    auth.login()
+    statements.clear()
+    client.get("/akun/kata-sandi")
+    touching = [sql for sql in statements if "login_session" in sql]
+    assert len(touching) == 1 and touching[0].startswith("SELECT")
+    assert "app_user" in touching[0]  # the user comes with it: no second query
+    statements.clear()
+    clock.advance(minutes=2)
+    client.get("/akun/kata-sandi")
+    touching = [sql.split()[0] for sql in statements if "login_session" in sql]
+    assert touching == ["SELECT", "UPDATE"]
+
+
+def test_signing_pages_read_no_session_table(client, token, statements):
+    assert client.get(f"/s/{token}").status_code == 200
+    assert not [sql for sql in statements if "login_session" in sql or "app_user" in sql]
