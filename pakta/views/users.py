@@ -1,6 +1,8 @@
 """Admins look after the staff accounts: end their sessions, reset their two-step login,
 disable or enable them. Every action is audited."""
 
+from functools import wraps
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,6 +52,7 @@ def index():
 def _action(view):
     """A POST on one account: CSRF checked, the account found, committed, back to the list."""
 
+    @wraps(view)
     def wrapped(user_id: int):
         if not ConfirmForm().validate_on_submit():
             abort(400)
@@ -59,7 +62,6 @@ def _action(view):
         flash(message, "success")
         return redirect(url_for("users.index"))
 
-    wrapped.__name__ = view.__name__
     return admin_required(wrapped)
 
 
