@@ -17,7 +17,7 @@ import redis
 from sqlalchemy import func, select
 
 from pakta import jobs, migrate
-from pakta.db import database, get_session, make_engine
+from pakta.db import get_session, make_engine
 from pakta.models import Signature, Unit
 from tests.conftest import TEST_SECRET, fresh_database, make_campaign
 from tests.views.signing_flows import add_signers, guess, sign_through_link
@@ -101,32 +101,3 @@ def test_two_processes_sharing_redis_let_a_thousand_signers_sign_and_stop_a_gues
     assert 429 in our_guesses and tries.index(429) < 59
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Signature)) == SIGNERS
-
-
-def test_failed_logins_are_counted_in_redis_where_every_worker_sees_them(
-    redis_url, limited_app, admin_user, tmp_path
-):
-    from pakta import create_app
-    from pakta.security import ACCOUNT_BACKOFF
-    from tests.conftest import PASSWORD
-
-    prefix = f"test-{uuid.uuid4().hex}"
-    first = limited_app(redis_url, RATELIMIT_KEY_PREFIX=prefix)
-    allowed = int(ACCOUNT_BACKOFF.split()[0])
-    for n in range(allowed):
-        wrong = first.test_client().post(
-            "/masuk",
-            data={"email": admin_user.email, "password": "guess"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
-        )
-        assert wrong.status_code == 200
-    # Another worker: an app whose limiter connects to Redis afresh, with nothing in memory.
-    second = create_app({**first.config, "INSTANCE_PATH": tmp_path / "second-worker"})
-    refused = second.test_client().post(
-        "/masuk",
-        data={"email": admin_user.email, "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.9.9.9"},
-    )
-    assert refused.status_code == 429
-    assert redis.Redis.from_url(redis_url).keys(f"*/{prefix}/account:*/account-failures/*")
-    database(second).engine.dispose()
