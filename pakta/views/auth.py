@@ -85,11 +85,12 @@ def record_failure(action: str, user: User | None, email: str = "", *, actor=Non
     db.commit()
 
 
-def record(action: str, user: User, **details) -> None:
-    """Audits what ``user`` did to their own account, with the address."""
+def record(action: str, user: User, *, actor: User | None = None, **details) -> None:
+    """Audits an action on ``user``'s account, by ``actor`` (the user themselves unless
+    given), with the address."""
     audit.record(
         get_session(),
-        actor=user,
+        actor=actor or user,
         action=action,
         target_type="user",
         target_id=user.id,

@@ -3,7 +3,7 @@ disable or enable them. Every action is audited."""
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,7 +12,8 @@ from pakta.db import get_session
 from pakta.forms.auth import ConfirmForm
 from pakta.i18n import _
 from pakta.models import User
-from pakta.services import accounts, audit, login_sessions, mfa
+from pakta.services import accounts, login_sessions, mfa
+from pakta.views.auth import record
 
 bp = Blueprint("users", __name__, url_prefix="/admin/pengguna")
 
@@ -25,16 +26,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _record(action: str, user: User, **details) -> None:
-    audit.record(
-        get_session(),
-        actor=current_user,
-        action=action,
-        target_type="user",
-        target_id=user.id,
-        ip_address=request.remote_addr,
-        email=user.email,
-        **details,
-    )
+    record(action, user, actor=current_user, email=user.email, **details)
 
 
 @bp.get("/")
