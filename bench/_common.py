@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import pyotp  # noqa: E402
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from pakta import create_app, migrate  # noqa: E402
@@ -291,16 +292,26 @@ class Browser:
             raise RuntimeError(f"GET {path}: {status}")
         return data
 
-    def log_in(self, email: str, password: str, path: str = "/masuk") -> None:
-        """As a person would: the form first (its CSRF token), then the POST and its 302."""
+    def post_form(self, path: str, fields: dict):
+        """The form first (for its CSRF token), then the POST; the response."""
         page = self.get_ok(path).decode()
-        form = {"email": email, "password": password}
         token = hidden_value(page, "csrf_token")
         if token:
-            form["csrf_token"] = token
-        status, _data = self.request("POST", path, form)
-        if status != 302:
-            raise RuntimeError(f"logging in at {path} answered {status}, not 302")
+            fields = {**fields, "csrf_token": token}
+        response, _data = self.exchange("POST", path, urllib.parse.urlencode(fields))
+        return response
+
+    def log_in(
+        self, email: str, password: str, path: str = "/masuk", totp_secret: str | None = None
+    ) -> None:
+        """As a person would: the login form, then the code form when the app asks for one
+        (an admin's two-step login, answered from ``totp_secret``), each ending in a 302."""
+        response = self.post_form(path, {"email": email, "password": password})
+        asks_code = response.getheader("Location", "").endswith("/masuk/kode")
+        if response.status == 302 and asks_code and totp_secret:
+            response = self.post_form("/masuk/kode", {"code": pyotp.TOTP(totp_secret).now()})
+        if response.status != 302:
+            raise RuntimeError(f"logging in at {path} answered {response.status}, not 302")
 
     def close(self) -> None:
         self.connection.close()

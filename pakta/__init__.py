@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         signing,
         tokens,
         unit_tree,
+        users,
         verify,
     )
 
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings.bp)
     app.register_blueprint(apel.bp)
     app.register_blueprint(unit_tree.bp)
+    app.register_blueprint(users.bp)
 
 
 def register_errors(app: Flask) -> None:

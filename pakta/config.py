@@ -34,6 +34,10 @@ DEFAULTS = {
     # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
     "PROXY_COUNT": 0,
     "SQL_ECHO": False,
+    # Admin and operator sessions end after this long without a request, and this long after
+    # the login whatever happens.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
     # Maintenance: signing is paused (a 503 saying so) while reading goes on.
     "READ_ONLY": False,
     # Reminder emails (services.reminders); none are sent while SMTP_HOST is unset.

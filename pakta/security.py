@@ -6,10 +6,13 @@ is limited per token, apel code checks per NIP, logins per account. The address 
 only for failures (unknown links, wrong codes, bad passwords), which is what guessing makes.
 """
 
-from flask import Flask, g, request
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pakta import keys
 
@@ -64,3 +67,85 @@ signing_failures = limiter.shared_limit(
     key_func=get_remote_address,
     deduct_when=is_failure,
 )
+
+
+# -- forms that check a password or a second factor ---------------------------------------
+
+# Failures per account, shared by every such form (login, the code after it, leaving the kiosk,
+# changing the password): a ladder of windows, each twice as long and one try wider, so that
+# after 5 failures the account waits a minute, then 2, 4, ... up to about four hours. Kept in
+# the limiter's storage, which is Redis when configured: every worker sees the same count.
+ACCOUNT_BACKOFF = "; ".join(f"{5 + step} per {2**step} minutes" for step in range(9))
+# Failures per address, whatever the account, for the same forms together.
+LOGIN_FAILURES_PER_ADDRESS = "10 per minute; 50 per hour"
+
+DEVICE_COOKIE = "pakta_device"
+DEVICE_COOKIE_DAYS = 90
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="pakta:known-device:v1")
+
+
+def remember_device(response: Response, account_key: str) -> None:
+    """Marks this browser as one that logged in to the account (OWASP's device cookie): the
+    failures of others behind the same address (an office NAT) then do not lock it out."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(account_key),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def is_known_device(account_key: str) -> bool:
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie or not account_key:
+        return False
+    try:
+        remembered = _device_serializer().loads(cookie, max_age=DEVICE_COOKIE_DAYS * 24 * 3600)
+    except BadSignature:
+        return False
+    return remembered == account_key
+
+
+def account_key_for(email: str) -> str:
+    return hashed_key("account", email.strip().lower()) if email else ""
+
+
+def password_form(email_of_account: Callable[[], str]):
+    """Limits a view whose POST checks a secret of the account ``email_of_account()`` names.
+
+    Only failures count (the view calls count_as_failure): per account whatever the address
+    (a botnet guessing one password), and per address whatever the account (one machine
+    trying many), except for a browser that has logged in to that account before.
+    """
+
+    def account() -> str:
+        return account_key_for(email_of_account())
+
+    def known_device() -> bool:
+        return is_known_device(account())
+
+    per_account = limiter.shared_limit(
+        ACCOUNT_BACKOFF,
+        scope="account-failures",
+        key_func=account,
+        methods=["POST"],
+        deduct_when=is_failure,
+    )
+    per_address = limiter.shared_limit(
+        LOGIN_FAILURES_PER_ADDRESS,
+        scope="password-failures",
+        key_func=get_remote_address,
+        methods=["POST"],
+        deduct_when=is_failure,
+        exempt_when=known_device,
+    )
+
+    def decorate(view: Callable) -> Callable:
+        return per_address(per_account(view))
+
+    return decorate

@@ -27,6 +27,8 @@ from pakta.db import database, get_session, make_engine
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
+# The TOTP secret of every account the fixtures enrol in two-step login.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _postgres_url() -> str | None:
@@ -214,13 +216,25 @@ def units(session):
     return {unit.code: unit for unit in (pemda, dinkes, disdik, p2p)}
 
 
+def enrol_totp(user) -> None:
+    """Turns two-step login on for ``user`` with TOTP_SECRET, as the enrolment page would."""
+    from pakta.models import utcnow
+
+    user.totp_secret = TOTP_SECRET
+    user.totp_confirmed_at = utcnow()
+
+
 @pytest.fixture
 def admin_user(session):
+    """An admin with two-step login on (admins cannot work without it)."""
     from pakta.services import accounts
 
-    return accounts.create_user(
+    user = accounts.create_user(
         session, email="admin@contoh.go.id", name="Admin Setda", role="admin", password=PASSWORD
     )
+    enrol_totp(user)
+    session.flush()
+    return user
 
 
 @pytest.fixture
@@ -319,23 +333,69 @@ def statements(app) -> Iterator[list[Statement]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
+class Clock:
+    """The app's clock (pakta.clock) for a test: the real time moved by ``advance``."""
+
+    def __init__(self):
+        from datetime import timedelta
+
+        self.offset = timedelta()
+
+    def now(self):
+        from pakta.models import utcnow
+
+        return utcnow() + self.offset
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app) -> Iterator[Clock]:
+    made = Clock()
+    app.config["CLOCK"] = made.now
+    yield made
+    app.config.pop("CLOCK", None)
+
+
 class AuthActions:
-    def __init__(self, client):
+    def __init__(self, client, clock: Clock):
         self._client = client
+        self.clock = clock
 
     def start_kiosk(self):
         return self._client.post("/kiosk/mulai")
 
-    def login(self, email="admin@contoh.go.id", password=PASSWORD):
-        return self._client.post("/masuk", data={"email": email, "password": password})
+    def login(self, email="admin@contoh.go.id", password=PASSWORD, next=None):
+        """Logs in, answering the code step when the account has two-step login (a code of a
+        later 30-second step each time: a code is never accepted twice)."""
+        response = self._client.post(
+            "/masuk",
+            query_string={"next": next} if next else None,
+            data={"email": email, "password": password},
+        )
+        if response.status_code == 302 and response.headers["Location"] == "/masuk/kode":
+            response = self.second_factor(self.totp_code())
+        return response
+
+    def totp_code(self) -> str:
+        import pyotp
+
+        self.clock.advance(seconds=30)
+        return pyotp.TOTP(TOTP_SECRET).at(self.clock.now())
+
+    def second_factor(self, code: str):
+        return self._client.post("/masuk/kode", data={"code": code})
 
     def logout(self):
         return self._client.post("/keluar")
 
 
 @pytest.fixture
-def auth(client):
-    return AuthActions(client)
+def auth(client, clock):
+    return AuthActions(client, clock)
 
 
 @pytest.fixture

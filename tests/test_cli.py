@@ -29,6 +29,44 @@ def test_users_create_refuses_an_operator_without_a_unit(runner, session):
     assert session.scalar(select(User)) is None
 
 
+def test_users_reset_mfa_turns_two_step_login_off_logs_out_and_is_audited(
+    runner, session, admin_user
+):
+    from pakta.models import AuditEvent, utcnow
+    from pakta.services import login_sessions
+
+    login_sessions.start(session, admin_user, now=utcnow())
+    session.commit()
+    result = runner.invoke(args=["users", "reset-mfa", "ADMIN@contoh.go.id"])
+    assert result.exit_code == 0, result.output
+    session.refresh(admin_user)
+    assert not admin_user.has_totp
+    assert login_sessions.count_by_user(session) == {}
+    assert session.scalar(select(AuditEvent.action)) == "user.mfa_reset"
+    assert runner.invoke(args=["users", "reset-mfa", "nobody@x.id"]).exit_code == 1
+
+
+def test_users_end_sessions_and_disable_log_an_account_out_everywhere(
+    runner, session, operator_user
+):
+    from pakta.models import utcnow
+    from pakta.services import login_sessions
+
+    for _ in range(2):
+        login_sessions.start(session, operator_user, now=utcnow())
+    session.commit()
+    ended = runner.invoke(args=["users", "end-sessions", operator_user.email])
+    assert ended.exit_code == 0 and "2 session(s)" in ended.output
+    login_sessions.start(session, operator_user, now=utcnow())
+    session.commit()
+    assert runner.invoke(args=["users", "disable", operator_user.email]).exit_code == 0
+    session.refresh(operator_user)
+    assert not operator_user.active
+    assert login_sessions.count_by_user(session) == {}
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert sorted(actions) == ["user.disable", "user.sessions_ended"]
+
+
 def test_users_create_refuses_a_short_password(runner, session):
     result = runner.invoke(args=["users", "create", "--role", "admin", "a@x.go.id"], input="pw\n")
     assert result.exit_code == 1

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from pakta.i18n import _l
@@ -25,3 +25,24 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=32)],
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app"), validators=[DataRequired(), Length(max=16)]
+    )
+    submit = SubmitField(_l("Turn on two-step login"))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only its CSRF token, for buttons that change something."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -13,6 +13,7 @@ from pakta.models.certificate import (
     SigningKey,
 )
 from pakta.models.link import SigningLink
+from pakta.models.login import LoginSession, RecoveryCode
 from pakta.models.org import Employee, EmploymentType, Unit
 from pakta.models.pemda import PemdaProfile
 from pakta.models.reminder import Reminder
@@ -30,8 +31,10 @@ __all__ = [
     "Employee",
     "EmploymentType",
     "IssuedCertificate",
+    "LoginSession",
     "PactText",
     "PemdaProfile",
+    "RecoveryCode",
     "Reminder",
     "RevocationAction",
     "RevocationEvent",

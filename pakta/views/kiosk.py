@@ -27,7 +27,9 @@ from pakta.db import get_session
 from pakta.forms.signing import KioskExitForm, KioskSearchForm, KioskStartForm, SignForm
 from pakta.i18n import _
 from pakta.models import Employee, Signature, SignatureMethod, utcnow
+from pakta.security import password_form
 from pakta.services import campaigns, kiosk, signing, units
+from pakta.views.auth import current_email, record_failure
 from pakta.views.letterhead import issuer_name
 from pakta.views.signing import acknowledged_points, paused_page, try_to_sign, unavailable
 
@@ -77,6 +79,7 @@ def start():
 
 
 @bp.route("/keluar", methods=["GET", "POST"])
+@password_form(current_email)
 def leave():
     from pakta.services import accounts
 
@@ -86,6 +89,8 @@ def leave():
             session.pop(KIOSK_SESSION_KEY, None)
             flash(_("Kiosk mode has ended."), "info")
             return redirect(url_for("admin.index"))
+        operator = current_user._get_current_object()
+        record_failure("kiosk.leave_failed", operator, actor=operator)
         form.password.errors.append(_("Wrong password."))
     return render_template("kiosk/exit.html", form=form)
 

@@ -66,8 +66,10 @@ def test_a_duplicate_email_is_refused_whatever_its_case(session, admin_user):
         )
 
 
-@pytest.mark.parametrize("password", ["short", "admin@contoh.go.id"])
-def test_weak_passwords_are_refused(session, password):
+@pytest.mark.parametrize(
+    "password", ["short", "admin@contoh.go.id", "password123", "Qwertyuiop", " 1234567890 "]
+)
+def test_weak_and_common_passwords_are_refused(session, password):
     with pytest.raises(accounts.AccountError):
         accounts.create_user(
             session, email="admin@contoh.go.id", name="A", role="admin", password=password
@@ -81,3 +83,25 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(ses
     accounts.change_password(admin_user, PASSWORD, "a brand new password")
     assert admin_user.session_version == version + 1
     assert accounts.authenticate(session, admin_user.email, "a brand new password") == admin_user
+
+
+def test_a_password_hashed_with_older_argon2_parameters_is_rehashed_at_login(session, admin_user):
+    from argon2 import PasswordHasher
+
+    admin_user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+    old = admin_user.password_hash
+    assert accounts.authenticate(session, admin_user.email, PASSWORD) == admin_user
+    assert admin_user.password_hash != old
+    assert admin_user.password_hash.startswith("$argon2id$")
+    assert "m=65536" in admin_user.password_hash  # argon2-cffi's current default memory cost
+    assert accounts.verify_password(admin_user, PASSWORD)
+
+
+def test_disabling_an_account_ends_its_sessions(session, operator_user):
+    from pakta.models import utcnow
+    from pakta.services import login_sessions
+
+    login_sessions.start(session, operator_user, now=utcnow())
+    accounts.set_active(session, operator_user, False)
+    assert login_sessions.count_by_user(session) == {}
+    assert accounts.authenticate(session, operator_user.email, PASSWORD) is None

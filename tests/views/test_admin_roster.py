@@ -87,19 +87,22 @@ def test_a_file_of_another_kind_is_refused(client, auth, admin_user):
 
 
 def test_another_admin_cannot_open_someone_elses_upload(
-    app, client, auth, admin_user, units, session
+    app, client, auth, admin_user, units, session, clock
 ):
     from pakta.services import accounts
-    from tests.conftest import PASSWORD
+    from tests.conftest import PASSWORD, AuthActions, enrol_totp
 
-    accounts.create_user(
-        session, email="other@contoh.go.id", name="Other", role="admin", password=PASSWORD
+    enrol_totp(
+        accounts.create_user(
+            session, email="other@contoh.go.id", name="Other", role="admin", password=PASSWORD
+        )
     )
     session.commit()
     auth.login()
     location = upload(client, GOOD).headers["Location"]
     other = app.test_client()
-    other.post("/masuk", data={"email": "other@contoh.go.id", "password": PASSWORD})
+    AuthActions(other, clock).login(email="other@contoh.go.id")
+    assert other.get("/admin/").status_code == 200
     assert other.get(location).status_code == 404
 
 

@@ -11,7 +11,16 @@ from tests.views.signing_flows import sign_through_link
 
 
 def test_signing_and_the_apel_count_work_while_redis_is_down(
-    limited_app, session, units, campaign, operator_user, employee, token, closed_port, monkeypatch
+    limited_app,
+    session,
+    units,
+    campaign,
+    operator_user,
+    employee,
+    token,
+    closed_port,
+    monkeypatch,
+    clock,
 ):
     # The job's own fallback is tested in test_jobs; here the done page only asks for it.
     asked = []
@@ -26,7 +35,7 @@ def test_signing_and_the_apel_count_work_while_redis_is_down(
     assert sign_through_link(client, token, employee.name) == [200, 303, 200]
     assert asked
 
-    AuthActions(client).login(email=operator_user.email)
+    AuthActions(client, clock).login(email=operator_user.email)
     status = client.get(f"/apel/{made.public_id}/status.json")
     assert status.status_code == 200
     assert status.json["open"] is True

@@ -1,10 +1,11 @@
 import io
 import re
 
+import pyotp
 from sqlalchemy import select
 
 from pakta.models import AuditEvent, RosterUpload, Unit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TOTP_SECRET
 from tests.views.test_auth import csrf_client  # noqa: F401  (a client that checks CSRF)
 
 TREE = (
@@ -118,12 +119,22 @@ def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_confirming_without_the_csrf_token_is_refused(csrf_client, admin_user, units, session):  # noqa: F811
+def test_confirming_without_the_csrf_token_is_refused(
+    csrf_client,  # noqa: F811
+    admin_user,
+    units,
+    session,
+    clock,
+):
     client = csrf_client
     token = csrf_token(client.get("/masuk").text)
     client.post(
         "/masuk", data={"email": admin_user.email, "password": PASSWORD, "csrf_token": token}
     )
+    token = csrf_token(client.get("/masuk/kode").text)
+    clock.advance(seconds=30)
+    code = pyotp.TOTP(TOTP_SECRET).at(clock.now())
+    client.post("/masuk/kode", data={"code": code, "csrf_token": token})
     token = csrf_token(client.get("/admin/unit/impor").text)
     location = client.post(
         "/admin/unit/impor",

@@ -1,0 +1,116 @@
+"""Two-factor login with TOTP (RFC 6238, through pyotp) and single-use recovery codes."""
+
+import secrets
+from datetime import datetime
+
+import pyotp
+from sqlalchemy import delete, or_, update
+from sqlalchemy.orm import Session
+
+from pakta import keys
+from pakta.i18n import _l
+from pakta.models import RecoveryCode, User
+from pakta.services import login_sessions
+
+ISSUER = "Pakta"
+RECOVERY_CODES = 10
+# A code of the step before or after the current one is accepted: phones drift.
+VALID_WINDOW = 1
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+class MfaError(ValueError):
+    """A code that cannot be accepted; str() is user-facing."""
+
+
+def begin_enrolment(user: User) -> str:
+    """The secret to show on the enrolment page; kept (unconfirmed) until a code confirms it,
+    so reloading the page does not change the QR code already scanned."""
+    if user.has_totp:
+        raise MfaError(str(_l("Two-step login is already on for this account.")))
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()
+    return user.totp_secret
+
+
+def provisioning_uri(user: User, issuer: str = ISSUER) -> str:
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def confirm_enrolment(session: Session, user: User, code: str, *, now: datetime) -> list[str]:
+    """Turns TOTP on once ``code`` matches; returns the recovery codes, shown this once."""
+    if user.has_totp or not user.totp_secret:
+        raise MfaError(str(_l("Open the enrolment page again and scan the new code.")))
+    if not check_totp(session, user, code, now=now):
+        raise MfaError(str(_l("That code is not correct. Check the time on your phone.")))
+    user.totp_confirmed_at = now
+    return new_recovery_codes(session, user)
+
+
+def new_recovery_codes(session: Session, user: User) -> list[str]:
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(raw)))
+    session.flush()
+    return codes
+
+
+def check_totp(session: Session, user: User, code: str, *, now: datetime) -> bool:
+    """Whether ``code`` is the account's TOTP code now; a step once accepted never is again,
+    even by a request racing this one (the step is claimed with a conditional update)."""
+    code = "".join(code.split())
+    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    current = totp.timecode(now)
+    for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
+        if not secrets.compare_digest(totp.at(now, offset), code):
+            continue
+        step = current + offset
+        claimed = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+        ).rowcount
+        return claimed == 1
+    return False
+
+
+def use_recovery_code(session: Session, user: User, code: str, *, now: datetime) -> bool:
+    """Spends one recovery code; a code used once (or by a racing request) is refused."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    if len(normalized) != 10:
+        return False
+    spent = session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id)
+        .where(RecoveryCode.code_hash == _recovery_hash(normalized))
+        .where(RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    return spent == 1
+
+
+def check_second_factor(session: Session, user: User, code: str, *, now: datetime) -> bool:
+    """A TOTP code, or else one of the account's recovery codes."""
+    return check_totp(session, user, code, now=now) or use_recovery_code(
+        session, user, code, now=now
+    )
+
+
+def reset(session: Session, user: User) -> None:
+    """Turns TOTP off (a lost phone) and ends the account's sessions; it enrols again at its
+    next login."""
+    login_sessions.end_all(session, user)
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def _recovery_hash(code: str) -> str:
+    return keys.attempt_key("recovery-code", code)
