@@ -64,6 +64,16 @@ def handle_http_error(error: HTTPException):
     return render_error(code)
 
 
+def handle_too_many_requests(_error: HTTPException):
+    from pakta.security import retry_after
+
+    response = current_app.make_response(render_error(429))
+    seconds = retry_after()
+    if seconds is not None:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def handle_csrf_error(_error: CSRFError):
     return render_error(
         400, str(_l("The form expired or was sent twice. Reload the page and try again."))
@@ -144,6 +154,7 @@ def handle_unexpected(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(exc.SQLAlchemyError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)
