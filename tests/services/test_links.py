@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from pakta.models import IssuedCertificate, SignatureMethod
 from pakta.services import campaigns, links, signing
@@ -62,6 +63,24 @@ def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_sto
     )
     session.flush()
     assert links.open_link(session, token).certificate_issued
+
+
+def test_opening_a_signed_link_leaves_the_drawn_signature_in_the_database(
+    session, token, campaign, employee, statements
+):
+    signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
+        now=NOW,
+    )
+    session.expunge_all()
+    statements.clear()
+    opened = links.open_link(session, token)
+    assert "signature_png" in inspect(opened.signature).unloaded
+    assert opened.signature.certificate_number and len(statements) == 1
 
 
 @pytest.mark.parametrize("token", ["", "x" * 65, "unknown-token-0123456789"])
