@@ -23,6 +23,18 @@ def campaign(session):
     return made
 
 
+def sign_drawn(session, campaign, employee):
+    """The employee's signature with a drawn PNG, through the link."""
+    return signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
+        now=NOW,
+    ).signature
+
+
 def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(
     session, token, campaign, employee, statements
 ):
@@ -41,14 +53,7 @@ def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(
 def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_stored(
     session, token, campaign, employee, signing_key
 ):
-    signature = signing.sign(
-        session,
-        campaign=campaign,
-        employee=employee,
-        method=SignatureMethod.PERSONAL_LINK,
-        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
-        now=NOW,
-    ).signature
+    signature = sign_drawn(session, campaign, employee)
     assert links.open_link(session, token).signature is signature
     assert not links.open_link(session, token).certificate_issued
 
@@ -68,14 +73,7 @@ def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_sto
 def test_opening_a_signed_link_leaves_the_drawn_signature_in_the_database(
     session, token, campaign, employee, statements
 ):
-    signing.sign(
-        session,
-        campaign=campaign,
-        employee=employee,
-        method=SignatureMethod.PERSONAL_LINK,
-        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
-        now=NOW,
-    )
+    sign_drawn(session, campaign, employee)
     session.expunge_all()
     statements.clear()
     opened = links.open_link(session, token)
