@@ -2,7 +2,6 @@
 
 import math
 import re
-import time
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -63,17 +62,6 @@ def render_error(code: int, detail: str | None = None, back_url: str | None = No
     ), code
 
 
-def retry_after_seconds() -> int | None:
-    """How long the rate limit this request broke lasts yet, counted as Flask-Limiter
-    counts its Retry-After header."""
-    from pakta.security import limiter
-
-    breached = limiter.current_limit
-    if breached is None or not breached.breached:
-        return None
-    return max(1, int(breached.reset_at - time.time()))
-
-
 def wait_in_words(seconds: int) -> str:
     """ "in 2 minutes" ("dalam 2 menit"): a minute or more is rounded up to whole minutes, so
     the words never promise less than the wait."""
@@ -83,12 +71,14 @@ def wait_in_words(seconds: int) -> str:
 
 
 def handle_too_many_requests(_error: HTTPException):
-    seconds = retry_after_seconds()
+    from pakta.security import retry_after
+
+    seconds = retry_after()
     if seconds is None:
         return render_error(429)
     detail = _("Please try again %(wait)s.", wait=wait_in_words(seconds))
     response = current_app.make_response(render_error(429, detail))
-    # Flask-Limiter keeps the later of this and its own reset time.
+    # Flask-Limiter sends no rate-limit headers (they cost Redis reads on every request).
     response.headers["Retry-After"] = str(seconds)
     return response
 

@@ -217,10 +217,14 @@ def job_app() -> Flask:
 
 def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
     queue = certificate_queue(app)
+    # Mostly asked once, right after signing: enqueued straight away (RQ refuses a job id
+    # that exists), and an existing job is only read when there is one.
+    if _enqueue_unique(queue, signature_id, job_id):
+        return Enqueued(job_id, "rq", new=True)
     try:
         existing = Job.fetch(job_id, connection=queue.connection)
     except NoSuchJobError:
-        existing = None
+        existing = None  # it finished (and was dropped) in between: ask again
     if existing is not None:
         if will_run(existing, queue):
             return Enqueued(job_id, "rq", new=False)
@@ -228,6 +232,12 @@ def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
         if status not in (JobStatus.FAILED, JobStatus.FINISHED):
             log.warning(STUCK_MESSAGE, job_id, JobStatus(status).value)
         existing.delete()  # failed, finished or stuck: this asks again
+    # False: another request enqueued it just now.
+    return Enqueued(job_id, "rq", new=_enqueue_unique(queue, signature_id, job_id))
+
+
+def _enqueue_unique(queue: rq.Queue, signature_id: int, job_id: str) -> bool:
+    """Enqueue the job unless one with its id exists; whether it was enqueued."""
     try:
         queue.enqueue(
             run_certificate_job,
@@ -241,8 +251,8 @@ def _enqueue_rq(app: Flask, signature_id: int, job_id: str) -> Enqueued:
             retry=rq.Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
         )
     except DuplicateJobError:
-        return Enqueued(job_id, "rq", new=False)  # another request enqueued it just now
-    return Enqueued(job_id, "rq", new=True)
+        return False
+    return True
 
 
 def will_run(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:

@@ -6,6 +6,8 @@ is limited per token, apel code checks per NIP, logins per account. The address 
 only for failures (unknown links, wrong codes, bad passwords), which is what guessing makes.
 """
 
+import logging
+import time
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
@@ -15,6 +17,8 @@ from flask_wtf import CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pakta import keys
+
+log = logging.getLogger(__name__)
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -28,7 +32,10 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     # Redis keeps limits shared between app processes; memory is enough for one.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers: each costs the storage two more round trips (GET, TTL) on
+    # every limited request, three a signature. A refused request still says when to come
+    # back (``retry_after``, on the 429 page).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # While Redis is down each process counts in its own memory (Flask-Limiter's fallback)
     # and goes back to Redis once it answers: limits stay on, and no request fails on them.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -37,6 +44,20 @@ def init_app(app: Flask) -> None:
         "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
     )
     limiter.init_app(app)
+
+
+def retry_after() -> int | None:
+    """Seconds until the limit this request broke lets it through again, or None when that
+    cannot be read (the storage went away since)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return None
+    try:
+        reset_at = breached.reset_at
+    except Exception:  # the storage's own errors (Redis's, ...): a hint is not worth a 500
+        log.warning("the rate limit's reset time could not be read", exc_info=True)
+        return None
+    return max(1, int(reset_at - time.time()))
 
 
 def hashed_key(kind: str, value: str) -> str:

@@ -112,11 +112,13 @@ def test_a_wait_is_said_in_words_in_the_users_language(app, seconds, indonesian,
 
 
 def test_the_429_page_says_how_long_to_wait_as_its_retry_after_header_does(limited_app, admin_user):
-    from pakta.views.auth import ACCOUNT_LIMIT
+    from limits import parse_many
+
+    from pakta.security import ACCOUNT_BACKOFF
 
     app = limited_app()
     client = app.test_client()
-    for _ in range(int(ACCOUNT_LIMIT.split()[0])):
+    for _ in range(parse_many(ACCOUNT_BACKOFF)[0].amount):
         client.post("/masuk", data={"email": admin_user.email, "password": "wrong"})
     response = client.post("/masuk", data={"email": admin_user.email, "password": "wrong"})
     assert response.status_code == 429

@@ -329,6 +329,19 @@ def test_enqueueing_puts_one_job_named_after_the_signature_on_the_certificates_q
     assert site.certificate_of(signature_id) is None  # nothing rendered by the request
 
 
+def test_asking_for_a_new_certificate_reads_no_job_first(site, rq_redis, monkeypatch):
+    """The done page right after signing asks once: one enqueue, no look-up before it."""
+    signature_id, _token = site.new_signature(nip())
+    app = site.app(REDIS_URL=REDIS_URL)
+
+    def no_reading(*_args, **_kwargs):
+        raise AssertionError("a new job was looked up before it was enqueued")
+
+    monkeypatch.setattr(Job, "fetch", no_reading)
+    assert jobs.enqueue_certificate(app, signature_id).new
+    assert rq.Queue("certificates", connection=rq_redis).job_ids == [f"cert-{signature_id}"]
+
+
 def test_an_rq_worker_issues_the_certificate_in_an_app_made_from_its_environment(
     site, rq_redis, monkeypatch
 ):

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, defer, joinedload
 
 from pakta import keys
 from pakta.models import (
@@ -154,41 +154,50 @@ class Opened:
     revoked_before: bool = False
 
 
+# Built once: every signing request runs it, and building the statement and its cache key
+# cost more CPU than running it. The drawn PNG stays in the database (deferred): the
+# signer's pages never show it.
+_REVOKED = aliased(Signature)
+_OPEN = (
+    select(
+        SigningLink,
+        Signature,
+        IssuedCertificate.id,
+        # Whether the employee has a revoked signature in the campaign: their page says so.
+        select(_REVOKED.id)
+        .where(
+            _REVOKED.campaign_id == SigningLink.campaign_id,
+            _REVOKED.employee_id == SigningLink.employee_id,
+            _REVOKED.revoked_at.is_not(None),
+        )
+        .exists(),
+    )
+    .where(SigningLink.token_hash == bindparam("token_hash"), SigningLink.voided_at.is_(None))
+    .outerjoin(
+        Signature,
+        and_(
+            Signature.campaign_id == SigningLink.campaign_id,
+            Signature.employee_id == SigningLink.employee_id,
+            Signature.is_valid,
+        ),
+    )
+    .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
+    .options(
+        # A joined collection: one row per pact version (a handful), made unique below.
+        joinedload(SigningLink.campaign).joinedload(Campaign.pact_versions),
+        joinedload(SigningLink.employee).joinedload(Employee.unit),
+        defer(Signature.signature_png),
+    )
+)
+
+
 def open_link(session: Session, token: str) -> Opened | None:
     """``resolve`` and what the signing pages read, in one query: the campaign with its pact
     versions, the employee with their unit, the employee's signature if there is one and
     whether its certificate is stored (not the PDF itself)."""
     if not _well_formed(token):
         return None
-    revoked = aliased(Signature)
-    revoked_before = (
-        select(revoked.id)
-        .where(
-            revoked.campaign_id == SigningLink.campaign_id,
-            revoked.employee_id == SigningLink.employee_id,
-            revoked.revoked_at.is_not(None),
-        )
-        .exists()
-    )
-    query = (
-        _active_link(token)
-        .add_columns(Signature, IssuedCertificate.id, revoked_before)
-        .outerjoin(
-            Signature,
-            and_(
-                Signature.campaign_id == SigningLink.campaign_id,
-                Signature.employee_id == SigningLink.employee_id,
-                Signature.is_valid,
-            ),
-        )
-        .outerjoin(IssuedCertificate, IssuedCertificate.signature_id == Signature.id)
-        .options(
-            # A joined collection: one row per pact version (a handful), made unique below.
-            joinedload(SigningLink.campaign).joinedload(Campaign.pact_versions),
-            joinedload(SigningLink.employee).joinedload(Employee.unit),
-        )
-    )
-    row = session.execute(query).unique().first()
+    row = session.execute(_OPEN, {"token_hash": keys.token_hash(token)}).unique().first()
     if row is None:
         return None
     link, signature, certificate_id, was_revoked = row

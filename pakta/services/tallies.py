@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Insert, and_, delete, event, func, inspect, select
@@ -129,7 +130,13 @@ def differences(session: Session, campaign_id: int) -> dict[tuple[int, str], tup
 
 def _upsert(session: Session, rows: list[dict], *, set_roster: bool) -> None:
     """Insert tally rows, or add their signed and collected to the rows already there."""
-    dialect = session.get_bind().dialect.name
+    session.execute(_upsert_statement(session.get_bind().dialect.name, set_roster), rows)
+
+
+@cache
+def _upsert_statement(dialect: str, set_roster: bool) -> Insert:
+    # Built once per dialect: every signature runs it, and building it cost more CPU than
+    # running it.
     insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt: Insert = insert_for(UnitTally)
     added = {
@@ -138,11 +145,10 @@ def _upsert(session: Session, rows: list[dict], *, set_roster: bool) -> None:
     }
     if set_roster:
         added["roster"] = stmt.excluded.roster
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[UnitTally.campaign_id, UnitTally.unit_id, UnitTally.employment_type],
         set_=added,
     )
-    session.execute(stmt, rows)
 
 
 def recount(session: Session, campaign_ids: Iterable[int] | None = None) -> None:

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from pakta.models import IssuedCertificate, SignatureMethod
 from pakta.services import campaigns, links, signing
@@ -20,6 +21,18 @@ def campaign(session):
         session, made, campaigns.PactContent("Pakta, versi kedua", "", ["a", "b", "c"], [])
     )
     return made
+
+
+def sign_drawn(session, campaign, employee):
+    """The employee's signature with a drawn PNG, through the link."""
+    return signing.sign(
+        session,
+        campaign=campaign,
+        employee=employee,
+        method=SignatureMethod.PERSONAL_LINK,
+        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
+        now=NOW,
+    ).signature
 
 
 def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(
@@ -40,14 +53,7 @@ def test_opening_a_link_loads_campaign_pact_employee_and_unit_in_one_query(
 def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_stored(
     session, token, campaign, employee, signing_key
 ):
-    signature = signing.sign(
-        session,
-        campaign=campaign,
-        employee=employee,
-        method=SignatureMethod.PERSONAL_LINK,
-        evidence=signing.Evidence(signature_png=b"\x89PNG", acknowledged_points=[1, 2, 3]),
-        now=NOW,
-    ).signature
+    signature = sign_drawn(session, campaign, employee)
     assert links.open_link(session, token).signature is signature
     assert not links.open_link(session, token).certificate_issued
 
@@ -62,6 +68,17 @@ def test_an_opened_link_carries_the_signature_and_whether_its_certificate_is_sto
     )
     session.flush()
     assert links.open_link(session, token).certificate_issued
+
+
+def test_opening_a_signed_link_leaves_the_drawn_signature_in_the_database(
+    session, token, campaign, employee, statements
+):
+    sign_drawn(session, campaign, employee)
+    session.expunge_all()
+    statements.clear()
+    opened = links.open_link(session, token)
+    assert "signature_png" in inspect(opened.signature).unloaded
+    assert opened.signature.certificate_number and len(statements) == 1
 
 
 @pytest.mark.parametrize("token", ["", "x" * 65, "unknown-token-0123456789"])

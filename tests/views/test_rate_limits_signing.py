@@ -5,6 +5,7 @@ same address guessing links is refused before its 60th unknown token.
 """
 
 import pytest
+from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
 from pakta import jobs
@@ -16,6 +17,31 @@ from tests.views.signing_flows import OFFICE, add_signers, guess, sign_through_l
 SIGNERS = 1000
 # Every request of the flow counted per address, as before: 600 a minute on /s/<token>.
 OLD_PER_ADDRESS_LIMIT = 600
+
+
+class CountingStorage(MemoryStorage):
+    """limits' memory storage under a scheme of its own (limits registers a storage class by
+    its STORAGE_SCHEME), counting the look-ups: each is one round trip to Redis."""
+
+    STORAGE_SCHEME = ["counting"]
+    calls = 0
+    _in_incr = False
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        CountingStorage.calls += 1
+        self._in_incr = True  # MemoryStorage.incr reads the key first; Redis does not
+        try:
+            return super().incr(key, expiry, amount)
+        finally:
+            self._in_incr = False
+
+    def get(self, key: str) -> int:
+        CountingStorage.calls += not self._in_incr
+        return super().get(key)
+
+    def get_expiry(self, key: str) -> float:
+        CountingStorage.calls += 1
+        return super().get_expiry(key)
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +108,26 @@ def test_one_link_hammered_from_many_addresses_is_limited_per_link(
     assert statuses == [200] * allowed + [429]
     # The next person's link has its own allowance.
     assert client.get(f"/s/{other}", environ_base=OFFICE).status_code == 200
+
+
+def test_a_signature_costs_the_limit_storage_two_look_ups_a_request(
+    limited_app, session, units, campaign
+):
+    (token, name), *_ = add_signers(session, units["DINKES"], campaign, 1)
+    client = limited_app("counting://").test_client()
+    CountingStorage.calls = 0
+    statuses = sign_through_link(client, token, name)
+    assert statuses == [200, 303, 200]
+    # Per request: the address's failures are read, the link's count goes up; nothing is
+    # read again to write X-RateLimit-* headers on pages that pass.
+    assert CountingStorage.calls == 2 * 3
+
+
+def test_a_refused_request_says_when_to_come_back(limited_app):
+    client = limited_app().test_client()
+    allowed = int(FAILURES_PER_ADDRESS.split()[0])
+    guess(client, allowed)
+    refused = client.get("/s/unknown-token-last", environ_base=OFFICE)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "X-RateLimit-Remaining" not in refused.headers
