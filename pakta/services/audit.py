@@ -1,8 +1,9 @@
-"""The audit trail: one call records one admin action."""
+"""The audit trail: one call records one admin action, and chains it into the audit log."""
 
 from sqlalchemy.orm import Session
 
 from pakta.models import AuditEvent, User
+from pakta.services import transparency_log
 
 
 def record(
@@ -25,4 +26,6 @@ def record(
         details=details,
     )
     session.add(event)
+    session.flush()
+    transparency_log.log_audit_event(session, event)
     return event

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
+from pakta.services import transparency_log
 from pakta.models import (
     RevocationAction,
     RevocationEvent,
@@ -120,6 +121,7 @@ def _record(session, signature, action, actor, reason=None, note="") -> Revocati
     )
     session.add(event)
     session.flush()
+    transparency_log.log_revocation(session, event, signature)
     return event
 
 

@@ -1,0 +1,120 @@
+"""What each logged event says: the fields of its entry, built from the record it logs.
+
+``pakta audit verify`` builds the same fields from the live rows and compares, so a record
+edited behind the log's back no longer matches its entry. The employee appears only as a
+keyed hash of their identity number: the log can be published without naming anyone, yet
+the instance (and only it) can tell whose entry it is.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from pakta.keys import log_identity_digest
+from pakta.models import (
+    AuditEvent,
+    LogEntry,
+    LogName,
+    RevocationAction,
+    RevocationEvent,
+    Signature,
+)
+from pakta.services.transparency_log.entries import append
+
+SIGNATURE = "signature"
+RESIGNATURE = "resignature"
+REVOCATION = "revocation"
+REINSTATEMENT = "reinstatement"
+AUDIT = "audit"
+SIGNING_TYPES = (SIGNATURE, RESIGNATURE)
+REVOCATION_TYPES = {RevocationAction.REVOKE: REVOCATION, RevocationAction.REINSTATE: REINSTATEMENT}
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _sha256(data: bytes | None) -> str | None:
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def signature_fields(signature: Signature, identity_number: str) -> dict[str, Any]:
+    return {
+        "certificate_number": signature.certificate_number,
+        "identity": log_identity_digest(identity_number),
+        "campaign": signature.campaign_id,
+        "unit": signature.unit_id,
+        "time": timestamp(signature.signed_at),
+        "method": signature.method.value,
+        "pact_sha256": signature.pact_sha256,
+        "signature_image_sha256": _sha256(signature.signature_png),
+        "typed_name_sha256": _sha256(
+            signature.typed_name.encode() if signature.typed_name is not None else None
+        ),
+    }
+
+
+def revocation_fields(
+    event: RevocationEvent, signature: Signature, identity_number: str
+) -> dict[str, Any]:
+    return {
+        "certificate_number": signature.certificate_number,
+        "identity": log_identity_digest(identity_number),
+        "campaign": signature.campaign_id,
+        "unit": signature.unit_id,
+        "time": timestamp(event.occurred_at),
+        "event": event.id,
+        "reason": event.reason.value if event.reason else None,
+    }
+
+
+def audit_fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "event": event.id,
+        "time": timestamp(event.occurred_at),
+        "actor": event.actor,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "ip_address": event.ip_address or "",
+        "details": event.details or {},
+    }
+
+
+def _signed_before(session: Session, signature: Signature) -> bool:
+    """Whether the person's earlier signature in the campaign was revoked: a re-signing."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Signature.campaign_id == signature.campaign_id,
+                    Signature.employee_id == signature.employee_id,
+                    Signature.id != signature.id,
+                )
+            )
+        )
+    )
+
+
+def log_signature(session: Session, signature: Signature) -> LogEntry:
+    event_type = RESIGNATURE if _signed_before(session, signature) else SIGNATURE
+    fields = signature_fields(signature, signature.employee.identity_number)
+    return append(session, LogName.SIGNING, event_type, signature.certificate_number, fields)
+
+
+def log_revocation(session: Session, event: RevocationEvent, signature: Signature) -> LogEntry:
+    fields = revocation_fields(event, signature, signature.employee.identity_number)
+    return append(
+        session,
+        LogName.SIGNING,
+        REVOCATION_TYPES[event.action],
+        signature.certificate_number,
+        fields,
+    )
+
+
+def log_audit_event(session: Session, event: AuditEvent) -> LogEntry:
+    return append(session, LogName.AUDIT, AUDIT, str(event.id), audit_fields(event))
