@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
-from pakta.services import transparency_log
 from pakta.models import (
     RevocationAction,
     RevocationEvent,
@@ -20,6 +19,7 @@ from pakta.models import (
     Signature,
     User,
 )
+from pakta.services import transparency_log
 
 REASON_LABELS = {
     RevocationReason.SIGNED_IN_ERROR.value: _l("signed in error"),

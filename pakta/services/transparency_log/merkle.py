@@ -93,9 +93,7 @@ def _check_hashes(*hashes: bytes) -> None:
         raise ProofError("a hash is not 32 bytes long")
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """RFC 9162 section 2.1.3.2: the root that the proof leads to from the leaf."""
     if not 0 <= index < size:
         raise ProofError(f"leaf {index} is not in a tree of size {size}")
