@@ -24,7 +24,10 @@ def own_app(app_variant, tmp_path):
         yield app_variant(DATABASE_URL=url)
 
 
-def _sign(session, campaign, person, **evidence):
+def sign_for(session, campaign, person, **evidence):
+    """``person`` signs ``campaign`` by personal link (a drawn signature unless told)."""
+    if not evidence:
+        evidence = {"signature_png": b"PNG"}
     return signing.sign(
         session,
         campaign=campaign,
@@ -48,11 +51,11 @@ def history(own_app):
             for n in range(4)
         ]
         first, second, third, fourth = (
-            _sign(db, campaign, person, signature_png=f"PNG {n}".encode())
+            sign_for(db, campaign, person, signature_png=f"PNG {n}".encode())
             for n, person in enumerate(people)
         )
         revocations.revoke(db, second, reason="signed_in_error", note="", actor="cli:test")
-        again = _sign(db, campaign, people[1], typed_name="Orang 1")
+        again = sign_for(db, campaign, people[1], typed_name="Orang 1")
         revocations.revoke(db, third, reason="sanction", note="", actor="cli:test")
         revocations.reinstate(db, third, note="", actor="cli:test")
         audit.record(db, actor="cli:test", action="roster.import", target_type="file", target_id=1)
