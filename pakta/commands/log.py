@@ -1,11 +1,14 @@
 """`pakta log ...`: signed checkpoints of the transparency logs and their consistency."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from pakta.commands import fail
+from pakta.commands import fail, write_failed
 from pakta.db import get_session
+from pakta.files import write_atomic
 from pakta.i18n import _
 
 
@@ -15,7 +18,13 @@ def log_group() -> None:
 
 
 @log_group.command("checkpoint")
-def log_checkpoint() -> None:
+@click.option(
+    "--export",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Also write each checkpoint to <log>-<size>.txt in this folder, for other parties.",
+)
+def log_checkpoint(folder: str | None) -> None:
     """Sign the current size and root of each log with the instance key, and print them."""
     from pakta.keys import certificate
     from pakta.models import LogName
@@ -31,6 +40,13 @@ def log_checkpoint() -> None:
     for log in LogName:
         row = checkpoints.create(db, signer, current_app.config["BASE_URL"], log)
         click.echo(row.note)
+        if folder:
+            path = Path(folder) / checkpoints.file_name(row)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, row.note.encode())
+            except OSError as error:
+                write_failed(path, error)
     db.commit()
 
 

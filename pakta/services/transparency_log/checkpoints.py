@@ -111,6 +111,10 @@ def verify(checkpoint: Checkpoint, keys: dict[str, Ed25519PublicKey]) -> None:
     raise CheckpointError("the signature does not verify")
 
 
+def file_name(row: LogCheckpoint) -> str:
+    return f"pakta-{row.log.value}-{row.tree_size}-{row.id}.txt"
+
+
 def latest(session: Session, log: LogName) -> LogCheckpoint | None:
     return session.scalar(
         select(LogCheckpoint)
@@ -133,7 +137,9 @@ def create(session: Session, signer: Signer, base_url: str, log: LogName) -> Log
     return row
 
 
-def due(session: Session, log: LogName, every_seconds: int = 3600) -> bool:
+def due(
+    session: Session, log: LogName, every_seconds: int = 3600, now: datetime | None = None
+) -> bool:
     """New entries since the last checkpoint, and that one at least ``every_seconds`` old."""
     head = session.get(LogHead, log)
     last = latest(session, log)
@@ -141,6 +147,16 @@ def due(session: Session, log: LogName, every_seconds: int = 3600) -> bool:
         return False
     if last is None:
         return True
-    return (
-        head.size > last.tree_size and (utcnow() - last.signed_at).total_seconds() >= every_seconds
-    )
+    age = ((now or utcnow()) - last.signed_at).total_seconds()
+    return head.size > last.tree_size and age >= every_seconds
+
+
+def sign_due(
+    session: Session, signer: Signer, base_url: str, every_seconds: int = 3600
+) -> list[LogCheckpoint]:
+    """A checkpoint of each log that is ``due``: the worker's maintenance calls this."""
+    return [
+        create(session, signer, base_url, log)
+        for log in LogName
+        if due(session, log, every_seconds)
+    ]

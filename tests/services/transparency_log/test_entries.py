@@ -11,8 +11,7 @@ from pakta.db import begin_write, database, get_session
 from pakta.models import Campaign, Employee, LogEntry, LogHead, LogName, Unit, utcnow
 from pakta.services.transparency_log import integrity, merkle
 from pakta.services.transparency_log.entries import append, canonical_json
-from tests.conftest import make_campaign, make_employee
-from tests.services.transparency_log.conftest import sign_for
+from tests.conftest import make_campaign, make_employee, sign_for
 
 
 def entries(session, log=LogName.SIGNING):

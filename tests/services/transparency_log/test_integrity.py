@@ -10,7 +10,7 @@ from pakta.keys import certificate
 from pakta.models import LogEntry, LogName
 from pakta.services.transparency_log import checkpoints, integrity
 from pakta.services.transparency_log.merkle import leaf_hash
-from tests.services.transparency_log.conftest import tamper
+from tests.conftest import tamper
 
 
 def problems(app, log=LogName.SIGNING, given=()):
