@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=64), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('leaf_hash', sa.String(length=64), nullable=False),
+    sa.Column('root_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', pakta.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_log_entry')),
     sa.UniqueConstraint('log', 'seq', name=op.f('uq_log_entry_log_seq'))

@@ -49,6 +49,8 @@ class LogEntry(Base):
     # The canonical JSON (sorted keys, no spaces, UTF-8) whose bytes are the Merkle leaf.
     body: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[str] = mapped_column(String(64))
+    # The tree's root once this entry was added: the witness copy a certificate prints.
+    root_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

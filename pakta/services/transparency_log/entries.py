@@ -51,18 +51,21 @@ def append(
     frontier = Frontier.from_bytes(head.size, head.frontier)
     body = entry_body(log, head.size, event_type, fields)
     leaf = leaf_hash(body.encode())
+    seq = head.size
+    frontier.append(leaf)
+    root = frontier.root().hex()
     entry = LogEntry(
         log=log,
-        seq=head.size,
+        seq=seq,
         event_type=event_type,
         subject=subject,
         body=body,
         leaf_hash=leaf.hex(),
+        root_hash=root,
     )
-    frontier.append(leaf)
     head.size = frontier.size
     head.frontier = frontier.to_bytes()
-    head.root_hash = frontier.root().hex()
+    head.root_hash = root
     head.updated_at = utcnow()
     session.add(entry)
     session.flush()

@@ -43,7 +43,7 @@ _BATCH = 1000
 
 @dataclass(frozen=True)
 class Problem:
-    # missing, content, order, head, checkpoint, unlogged, changed, state or unrecorded
+    # missing, content, order, root, head, checkpoint, unlogged, changed, state or unrecorded
     kind: str
     seq: int | None
     message: str
@@ -121,6 +121,9 @@ def _walk_log(session: Session, log: LogName, report: Report, sizes: set[int]) -
             # A gap still takes its place in the tree, so the roots after it stay comparable.
             frontier.append(b"\0" * 32)
         frontier.append(leaf)
+        if entry.seq == frontier.size - 1 and entry.root_hash != frontier.root().hex():
+            message = str(_l("entry {seq}: the root it recorded is not the tree's"))
+            report.add("root", entry.seq, message.format(seq=entry.seq))
         if frontier.size in sizes:
             roots[frontier.size] = frontier.root()
         logged.setdefault(

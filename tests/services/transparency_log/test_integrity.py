@@ -61,7 +61,7 @@ def test_an_entry_edited_and_rehashed_disagrees_with_its_record_and_the_head(own
         leaf=leaf_hash(forged.encode()).hex(),
     )
     found, _ = problems(own_app)
-    assert ("changed", 3) in found and ("head", None) in found
+    assert ("root", 3) in found and ("changed", 3) in found and ("head", None) in found
 
 
 def test_a_deleted_entry_is_named_and_its_record_shows_as_unlogged(own_app, history):
@@ -79,7 +79,7 @@ def test_reordered_entries_are_named(own_app, history):
         "UPDATE log_entry SET seq = 2 WHERE seq = 100 AND log = 'signing'",
     )
     found, _ = problems(own_app)
-    assert found[:2] == [("order", 1), ("order", 2)]
+    assert found[0] == ("order", 1) and ("order", 2) in found
 
 
 def test_an_inserted_entry_has_no_record_and_moves_the_head(own_app, history):
@@ -89,8 +89,9 @@ def test_an_inserted_entry_has_no_record_and_moves_the_head(own_app, history):
     )
     tamper(
         own_app,
-        "INSERT INTO log_entry (log, seq, event_type, subject, body, leaf_hash, created_at) "
-        "VALUES ('signing', 8, 'signature', 'PI26-FAKE-FAKE', :body, :leaf, CURRENT_TIMESTAMP)",
+        "INSERT INTO log_entry (log, seq, event_type, subject, body, leaf_hash, root_hash, "
+        "created_at) VALUES ('signing', 8, 'signature', 'PI26-FAKE-FAKE', :body, :leaf, :leaf, "
+        "CURRENT_TIMESTAMP)",
         body=forged,
         leaf=leaf_hash(forged.encode()).hex(),
     )
