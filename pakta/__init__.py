@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         signing,
         tokens,
+        transparency_log,
         unit_tree,
         verify,
     )
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings.bp)
     app.register_blueprint(apel.bp)
     app.register_blueprint(unit_tree.bp)
+    app.register_blueprint(transparency_log.bp)
 
 
 def register_errors(app: Flask) -> None:

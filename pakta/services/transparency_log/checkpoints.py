@@ -115,6 +115,13 @@ def file_name(row: LogCheckpoint) -> str:
     return f"pakta-{row.log.value}-{row.tree_size}-{row.id}.txt"
 
 
+def recent(session: Session, limit: int) -> list[LogCheckpoint]:
+    """The newest checkpoints of every log, newest first."""
+    return list(
+        session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(limit))
+    )
+
+
 def latest(session: Session, log: LogName) -> LogCheckpoint | None:
     return session.scalar(
         select(LogCheckpoint)
