@@ -50,6 +50,16 @@ def login():
         user = accounts.authenticate(db, form.email.data, form.password.data)
         if user is None:
             count_as_failure()
+            # Failed logins are audited under the address typed, known account or not.
+            audit.record(
+                db,
+                actor=accounts.normalize_email(form.email.data or ""),
+                action="auth.login_failed",
+                target_type="user",
+                target_id=accounts.normalize_email(form.email.data or ""),
+                ip_address=request.remote_addr,
+            )
+            db.commit()
             flash(_("Wrong email or password."), "error")
         else:
             login_user(user)

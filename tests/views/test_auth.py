@@ -138,3 +138,15 @@ def test_a_form_posted_with_its_csrf_token_is_accepted(csrf_client, admin_user):
         "/masuk", data={"email": admin_user.email, "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+def test_a_failed_login_is_audited_with_the_address_typed(client, auth, admin_user, session):
+    from sqlalchemy import select
+
+    from pakta.models import AuditEvent
+
+    auth.login(password="not the password")
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    ).one()
+    assert event.actor == admin_user.email and event.ip_address == "127.0.0.1"
