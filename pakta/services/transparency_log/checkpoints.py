@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pakta.keys.certificate import Signer, raw_public
-from pakta.models import LogCheckpoint, LogHead, LogName, utcnow
+from pakta.models import LogCheckpoint, LogName, utcnow
+from pakta.services.transparency_log.entries import read_head
 from pakta.services.transparency_log.events import timestamp
-from pakta.services.transparency_log.merkle import EMPTY_ROOT
 
 _DASH = "\u2014"
 _ED25519 = b"\x01"
@@ -132,8 +132,8 @@ def latest(session: Session, log: LogName) -> LogCheckpoint | None:
 
 def create(session: Session, signer: Signer, base_url: str, log: LogName) -> LogCheckpoint:
     """Sign the log as it stands now (its head is read once, so size and root agree)."""
-    head = session.get(LogHead, log)
-    size, root = (head.size, bytes.fromhex(head.root_hash)) if head else (0, EMPTY_ROOT)
+    head = read_head(session, log)
+    size, root = head.size, bytes.fromhex(head.root_hash)
     now = utcnow()
     note = sign(signer, origin_for(base_url, log), size, root, now)
     row = LogCheckpoint(
@@ -148,9 +148,9 @@ def due(
     session: Session, log: LogName, every_seconds: int = 3600, now: datetime | None = None
 ) -> bool:
     """New entries since the last checkpoint, and that one at least ``every_seconds`` old."""
-    head = session.get(LogHead, log)
+    head = read_head(session, log)
     last = latest(session, log)
-    if head is None or head.size == 0:
+    if head.size == 0:
         return False
     if last is None:
         return True

@@ -8,9 +8,10 @@ logs, so the log and the records never part.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from pakta.models import LogEntry, LogHead, LogName, utcnow
@@ -28,48 +29,73 @@ def entry_body(log: LogName, seq: int, event_type: str, fields: dict[str, Any]) 
     return canonical_json({**fields, "log": log.value, "seq": seq, "type": event_type})
 
 
-def locked_head(session: Session, log: LogName) -> LogHead:
-    head = session.scalars(
-        select(LogHead)
-        .where(LogHead.log == log)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if head is None:
+@dataclass(frozen=True)
+class Head:
+    size: int
+    frontier: bytes
+    root_hash: str
+
+
+@dataclass(frozen=True)
+class Appended:
+    seq: int
+    leaf_hash: str
+    root_hash: str
+
+
+def read_head(session: Session, log: LogName, *, lock: bool = False) -> Head:
+    """The log's size, right edge and root; with ``lock``, the row locked until commit."""
+    # Plain columns, not the mapped object: an append runs on every signature, and the
+    # unit of work's bookkeeping would cost more than the hashing.
+    query = select(LogHead.size, LogHead.frontier, LogHead.root_hash).where(LogHead.log == log)
+    row = session.execute(query.with_for_update() if lock else query).one_or_none()
+    if row is not None:
+        return Head(row.size, row.frontier, row.root_hash)
+    if lock:
         # Migration 0010 creates both heads; a database built otherwise gets its own here.
-        head = LogHead(log=log, size=0, frontier=b"", root_hash=EMPTY_ROOT.hex())
-        session.add(head)
-        session.flush()
-    return head
+        session.execute(
+            insert(LogHead).values(
+                log=log, size=0, frontier=b"", root_hash=EMPTY_ROOT.hex(), updated_at=utcnow()
+            )
+        )
+        return read_head(session, log, lock=True)
+    return Head(0, b"", EMPTY_ROOT.hex())
 
 
 def append(
     session: Session, log: LogName, event_type: str, subject: str, fields: dict[str, Any]
-) -> LogEntry:
-    """Add one entry at the end of the log. Flushes, never commits."""
-    head = locked_head(session, log)
+) -> Appended:
+    """Add one entry at the end of the log, in the caller's transaction; never commits."""
+    head = read_head(session, log, lock=True)
     frontier = Frontier.from_bytes(head.size, head.frontier)
     body = entry_body(log, head.size, event_type, fields)
     leaf = leaf_hash(body.encode())
-    seq = head.size
     frontier.append(leaf)
-    root = frontier.root().hex()
-    entry = LogEntry(
-        log=log,
-        seq=seq,
-        event_type=event_type,
-        subject=subject,
-        body=body,
-        leaf_hash=leaf.hex(),
-        root_hash=root,
+    appended = Appended(head.size, leaf.hex(), frontier.root().hex())
+    now = utcnow()
+    session.execute(
+        insert(LogEntry).values(
+            log=log,
+            seq=appended.seq,
+            event_type=event_type,
+            subject=subject,
+            body=body,
+            leaf_hash=appended.leaf_hash,
+            root_hash=appended.root_hash,
+            created_at=now,
+        )
     )
-    head.size = frontier.size
-    head.frontier = frontier.to_bytes()
-    head.root_hash = root
-    head.updated_at = utcnow()
-    session.add(entry)
-    session.flush()
-    return entry
+    session.execute(
+        update(LogHead)
+        .where(LogHead.log == log)
+        .values(
+            size=frontier.size,
+            frontier=frontier.to_bytes(),
+            root_hash=appended.root_hash,
+            updated_at=now,
+        )
+    )
+    return appended
 
 
 def entry_for(session: Session, log: LogName, subject: str, event_type: str) -> LogEntry | None:

@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from pakta.keys import log_identity_digest
 from pakta.models import (
     AuditEvent,
-    LogEntry,
     LogName,
     RevocationAction,
     RevocationEvent,
     Signature,
 )
-from pakta.services.transparency_log.entries import append
+from pakta.services.transparency_log.entries import Appended, append
 
 SIGNATURE = "signature"
 RESIGNATURE = "resignature"
@@ -99,13 +98,13 @@ def _signed_before(session: Session, signature: Signature) -> bool:
     )
 
 
-def log_signature(session: Session, signature: Signature) -> LogEntry:
+def log_signature(session: Session, signature: Signature) -> Appended:
     event_type = RESIGNATURE if _signed_before(session, signature) else SIGNATURE
     fields = signature_fields(signature, signature.employee.identity_number)
     return append(session, LogName.SIGNING, event_type, signature.certificate_number, fields)
 
 
-def log_revocation(session: Session, event: RevocationEvent, signature: Signature) -> LogEntry:
+def log_revocation(session: Session, event: RevocationEvent, signature: Signature) -> Appended:
     fields = revocation_fields(event, signature, signature.employee.identity_number)
     return append(
         session,
@@ -116,5 +115,5 @@ def log_revocation(session: Session, event: RevocationEvent, signature: Signatur
     )
 
 
-def log_audit_event(session: Session, event: AuditEvent) -> LogEntry:
+def log_audit_event(session: Session, event: AuditEvent) -> Appended:
     return append(session, LogName.AUDIT, AUDIT, str(event.id), audit_fields(event))

@@ -27,14 +27,13 @@ from pakta.models import (
     AuditEvent,
     Employee,
     LogEntry,
-    LogHead,
     LogName,
     RevocationEvent,
     Signature,
 )
 from pakta.services.transparency_log import events
 from pakta.services.transparency_log.checkpoints import Checkpoint
-from pakta.services.transparency_log.entries import entry_body
+from pakta.services.transparency_log.entries import entry_body, read_head
 from pakta.services.transparency_log.frontier import Frontier
 from pakta.services.transparency_log.merkle import leaf_hash
 
@@ -132,8 +131,8 @@ def _walk_log(session: Session, log: LogName, report: Report, sizes: set[int]) -
         )
     report.size, report.root = frontier.size, frontier.root()
     roots[frontier.size] = report.root
-    head = session.get(LogHead, log)
-    if head is not None and (head.size, head.root_hash) != (report.size, report.root.hex()):
+    head = read_head(session, log)
+    if (head.size, head.root_hash) != (report.size, report.root.hex()):
         report.add(
             "head",
             None,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pakta.models import LogCheckpoint, LogEntry, LogHead, LogName
+from pakta.models import LogCheckpoint, LogEntry, LogName
 from pakta.services.transparency_log import checkpoints, merkle
+from pakta.services.transparency_log.entries import read_head
 from pakta.services.transparency_log.events import SIGNING_TYPES
 
 
@@ -68,7 +69,7 @@ def proof_document(session: Session, certificate_number: str) -> dict | None:
     if entry is None:
         return None
     latest = checkpoints.latest(session, LogName.SIGNING)
-    head = session.get(LogHead, LogName.SIGNING)
+    head = read_head(session, LogName.SIGNING)
     if latest is not None and latest.tree_size > entry.seq:
         size, root_hash = latest.tree_size, latest.root_hash
     else:
