@@ -50,6 +50,25 @@ def log_checkpoint(folder: str | None) -> None:
     db.commit()
 
 
+@log_group.command("backfill")
+def log_backfill() -> None:
+    """Log the signatures, revocations and audit events that predate the log (run once after
+    upgrading), then take a checkpoint with `pakta log checkpoint`."""
+    from pakta.db import begin_write
+    from pakta.services.transparency_log.backfill import backfill
+
+    db = get_session()
+    begin_write(db)
+    done = backfill(db)
+    db.commit()
+    click.echo(
+        _(
+            "Logged {signatures} signatures, {revocations} revocation events and {audit} audit "
+            "events."
+        ).format(signatures=done.signatures, revocations=done.revocations, audit=done.audit_events)
+    )
+
+
 @log_group.command("verify-consistency")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))

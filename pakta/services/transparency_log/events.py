@@ -91,7 +91,8 @@ def _signed_before(session: Session, signature: Signature) -> bool:
                 exists().where(
                     Signature.campaign_id == signature.campaign_id,
                     Signature.employee_id == signature.employee_id,
-                    Signature.id != signature.id,
+                    # Earlier rows only, so that a backfill names the first one a signature.
+                    Signature.id < signature.id,
                 )
             )
         )
