@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
 from pakta.models import LogEntry, LogHead, LogName, utcnow
@@ -34,6 +34,8 @@ class Head:
     size: int
     frontier: bytes
     root_hash: str
+    # What the caller's condition (``read_head(..., also=...)``) said, read in the same query.
+    also: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,27 @@ class Appended:
     root_hash: str
 
 
-def read_head(session: Session, log: LogName, *, lock: bool = False) -> Head:
-    """The log's size, right edge and root; with ``lock``, the row locked until commit."""
+def read_head(
+    session: Session,
+    log: LogName,
+    *,
+    lock: bool = False,
+    also: ColumnElement[bool] | None = None,
+) -> Head:
+    """The log's size, right edge and root; with ``lock``, the row locked until commit.
+
+    ``also``: a condition the caller needs at the same moment (is this a re-signing?), asked
+    in the same statement so that an append costs one read.
+    """
     # Plain columns, not the mapped object: an append runs on every signature, and the
     # unit of work's bookkeeping would cost more than the hashing.
-    query = select(LogHead.size, LogHead.frontier, LogHead.root_hash).where(LogHead.log == log)
-    row = session.execute(query.with_for_update() if lock else query).one_or_none()
+    columns = [LogHead.size, LogHead.frontier, LogHead.root_hash]
+    if also is not None:
+        columns.append(also.label("also"))
+    query = select(*columns).where(LogHead.log == log)
+    row = session.execute(query.with_for_update(of=LogHead) if lock else query).one_or_none()
     if row is not None:
-        return Head(row.size, row.frontier, row.root_hash)
+        return Head(row.size, row.frontier, row.root_hash, bool(also is not None and row.also))
     if lock:
         # Migration 0010 creates both heads; a database built otherwise gets its own here.
         session.execute(
@@ -58,15 +73,27 @@ def read_head(session: Session, log: LogName, *, lock: bool = False) -> Head:
                 log=log, size=0, frontier=b"", root_hash=EMPTY_ROOT.hex(), updated_at=utcnow()
             )
         )
-        return read_head(session, log, lock=True)
+        return read_head(session, log, lock=True, also=also)
     return Head(0, b"", EMPTY_ROOT.hex())
 
 
 def append(
-    session: Session, log: LogName, event_type: str, subject: str, fields: dict[str, Any]
+    session: Session,
+    log: LogName,
+    event_type: str,
+    subject: str,
+    fields: dict[str, Any],
+    *,
+    otherwise: tuple[ColumnElement[bool], str] | None = None,
 ) -> Appended:
-    """Add one entry at the end of the log, in the caller's transaction; never commits."""
-    head = read_head(session, log, lock=True)
+    """Add one entry at the end of the log, in the caller's transaction; never commits.
+
+    ``otherwise``: (condition, event type) — the entry is of that type instead when the
+    condition holds, read with the head.
+    """
+    condition, alternative = otherwise if otherwise else (None, event_type)
+    head = read_head(session, log, lock=True, also=condition)
+    event_type = alternative if head.also else event_type
     frontier = Frontier.from_bytes(head.size, head.frontier)
     body = entry_body(log, head.size, event_type, fields)
     leaf = leaf_hash(body.encode())

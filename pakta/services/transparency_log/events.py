@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists
 from sqlalchemy.orm import Session
 
 from pakta.keys import log_identity_digest
@@ -83,26 +83,26 @@ def audit_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _signed_before(session: Session, signature: Signature) -> bool:
-    """Whether the person's earlier signature in the campaign was revoked: a re-signing."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Signature.campaign_id == signature.campaign_id,
-                    Signature.employee_id == signature.employee_id,
-                    # Earlier rows only, so that a backfill names the first one a signature.
-                    Signature.id < signature.id,
-                )
-            )
-        )
+def _resigning(signature: Signature) -> ColumnElement[bool]:
+    """Whether the person signed the campaign before (that signature was revoked)."""
+    return exists().where(
+        Signature.campaign_id == signature.campaign_id,
+        Signature.employee_id == signature.employee_id,
+        # Earlier rows only, so that a backfill names the first one a signature.
+        Signature.id < signature.id,
     )
 
 
 def log_signature(session: Session, signature: Signature) -> Appended:
-    event_type = RESIGNATURE if _signed_before(session, signature) else SIGNATURE
     fields = signature_fields(signature, signature.employee.identity_number)
-    return append(session, LogName.SIGNING, event_type, signature.certificate_number, fields)
+    return append(
+        session,
+        LogName.SIGNING,
+        SIGNATURE,
+        signature.certificate_number,
+        fields,
+        otherwise=(_resigning(signature), RESIGNATURE),
+    )
 
 
 def log_revocation(session: Session, event: RevocationEvent, signature: Signature) -> Appended:
