@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from pakta.models import LogEntry, LogHead, LogName, utcnow
@@ -45,31 +45,49 @@ class Appended:
     root_hash: str
 
 
-def read_head(
-    session: Session,
-    log: LogName,
-    *,
-    lock: bool = False,
-    also: ColumnElement[bool] | None = None,
-) -> Head:
-    """The log's size, right edge and root; with ``lock``, the row locked until commit.
+# Statements built once, their values given at execution: an append runs on every
+# signature, and building and caching statements (or the unit of work's bookkeeping for
+# mapped objects) would cost more than the hashing.
+_HEADS = LogHead.__table__
+_INSERT_ENTRY = insert(LogEntry.__table__)
+_UPDATE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.log == bindparam("head_log"))
+    .values(
+        size=bindparam("new_size"),
+        frontier=bindparam("new_frontier"),
+        root_hash=bindparam("new_root"),
+        updated_at=bindparam("now"),
+    )
+)
+_HEAD_COLUMNS = (_HEADS.c.size, _HEADS.c.frontier, _HEADS.c.root_hash)
 
-    ``also``: a condition the caller needs at the same moment (is this a re-signing?), asked
-    in the same statement so that an append costs one read.
-    """
-    # Plain columns, not the mapped object: an append runs on every signature, and the
-    # unit of work's bookkeeping would cost more than the hashing.
-    columns = [LogHead.size, LogHead.frontier, LogHead.root_hash]
-    if also is not None:
-        columns.append(also.label("also"))
-    query = select(*columns).where(LogHead.log == log)
-    row = session.execute(query.with_for_update(of=LogHead) if lock else query).one_or_none()
+
+@dataclass(frozen=True)
+class Condition:
+    """A yes-or-no question asked with the head's read, in the same statement (is this a
+    re-signing?): ``clause`` with bound parameters, their ``values``."""
+
+    clause: ColumnElement[bool]
+    values: dict[str, Any]
+
+
+def read_head(
+    session: Session, log: LogName, *, lock: bool = False, also: Condition | None = None
+) -> Head:
+    """The log's size, right edge and root; with ``lock``, the row locked until commit."""
+    columns = [*_HEAD_COLUMNS] + ([also.clause.label("also")] if also else [])
+    query = select(*columns).where(_HEADS.c.log == bindparam("head_log"))
+    values = {"head_log": log, **(also.values if also else {})}
+    if lock:
+        query = query.with_for_update(of=_HEADS)
+    row = session.execute(query, values).one_or_none()
     if row is not None:
-        return Head(row.size, row.frontier, row.root_hash, bool(also is not None and row.also))
+        return Head(row.size, row.frontier, row.root_hash, bool(also and row.also))
     if lock:
         # Migration 0010 creates both heads; a database built otherwise gets its own here.
         session.execute(
-            insert(LogHead).values(
+            insert(_HEADS).values(
                 log=log, size=0, frontier=b"", root_hash=EMPTY_ROOT.hex(), updated_at=utcnow()
             )
         )
@@ -84,7 +102,7 @@ def append(
     subject: str,
     fields: dict[str, Any],
     *,
-    otherwise: tuple[ColumnElement[bool], str] | None = None,
+    otherwise: tuple[Condition, str] | None = None,
 ) -> Appended:
     """Add one entry at the end of the log, in the caller's transaction; never commits.
 
@@ -101,26 +119,27 @@ def append(
     appended = Appended(head.size, leaf.hex(), frontier.root().hex())
     now = utcnow()
     session.execute(
-        insert(LogEntry).values(
-            log=log,
-            seq=appended.seq,
-            event_type=event_type,
-            subject=subject,
-            body=body,
-            leaf_hash=appended.leaf_hash,
-            root_hash=appended.root_hash,
-            created_at=now,
-        )
+        _INSERT_ENTRY,
+        {
+            "log": log,
+            "seq": appended.seq,
+            "event_type": event_type,
+            "subject": subject,
+            "body": body,
+            "leaf_hash": appended.leaf_hash,
+            "root_hash": appended.root_hash,
+            "created_at": now,
+        },
     )
     session.execute(
-        update(LogHead)
-        .where(LogHead.log == log)
-        .values(
-            size=frontier.size,
-            frontier=frontier.to_bytes(),
-            root_hash=appended.root_hash,
-            updated_at=now,
-        )
+        _UPDATE_HEAD,
+        {
+            "head_log": log,
+            "new_size": frontier.size,
+            "new_frontier": frontier.to_bytes(),
+            "new_root": appended.root_hash,
+            "now": now,
+        },
     )
     return appended
 

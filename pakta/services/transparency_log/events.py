@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
 
 from pakta.keys import log_identity_digest
@@ -21,7 +21,7 @@ from pakta.models import (
     RevocationEvent,
     Signature,
 )
-from pakta.services.transparency_log.entries import Appended, append
+from pakta.services.transparency_log.entries import Appended, Condition, append
 
 SIGNATURE = "signature"
 RESIGNATURE = "resignature"
@@ -83,25 +83,32 @@ def audit_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _resigning(signature: Signature) -> ColumnElement[bool]:
-    """Whether the person signed the campaign before (that signature was revoked)."""
-    return exists().where(
-        Signature.campaign_id == signature.campaign_id,
-        Signature.employee_id == signature.employee_id,
-        # Earlier rows only, so that a backfill names the first one a signature.
-        Signature.id < signature.id,
-    )
+# Whether the person signed the campaign before (that signature was revoked); earlier rows
+# only, so that a backfill names the first one a signature.
+_RESIGNING = exists().where(
+    Signature.campaign_id == bindparam("resign_campaign"),
+    Signature.employee_id == bindparam("resign_employee"),
+    Signature.id < bindparam("resign_id"),
+)
 
 
 def log_signature(session: Session, signature: Signature) -> Appended:
     fields = signature_fields(signature, signature.employee.identity_number)
+    resigning = Condition(
+        _RESIGNING,
+        {
+            "resign_campaign": signature.campaign_id,
+            "resign_employee": signature.employee_id,
+            "resign_id": signature.id,
+        },
+    )
     return append(
         session,
         LogName.SIGNING,
         SIGNATURE,
         signature.certificate_number,
         fields,
-        otherwise=(_resigning(signature), RESIGNATURE),
+        otherwise=(resigning, RESIGNATURE),
     )
 
 
