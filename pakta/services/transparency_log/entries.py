@@ -142,13 +142,3 @@ def append(
         },
     )
     return appended
-
-
-def entry_for(session: Session, log: LogName, subject: str, event_type: str) -> LogEntry | None:
-    """The first entry of this kind about ``subject`` (a certificate number, an event id)."""
-    return session.scalar(
-        select(LogEntry)
-        .where(LogEntry.log == log, LogEntry.subject == subject)
-        .where(LogEntry.event_type == event_type)
-        .order_by(LogEntry.seq)
-    )
