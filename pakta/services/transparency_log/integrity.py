@@ -106,6 +106,8 @@ def _walk_log(session: Session, log: LogName, report: Report, sizes: set[int]) -
         try:
             body = json.loads(entry.body)
         except ValueError:
+            body = None
+        if not isinstance(body, dict):
             body = {}
         fields = {key: value for key, value in body.items() if key not in ("log", "seq", "type")}
         if entry.body != entry_body(log, entry.seq, entry.event_type, fields):

@@ -95,7 +95,9 @@ def check_document(document: dict, certificate_number: str) -> int:
     on a malformed document)."""
     entry = document["entry"]
     body = json.loads(entry["body"])
-    if body.get("certificate_number") != certificate_number.strip().upper():
+    if not isinstance(body, dict) or body.get("certificate_number") != (
+        certificate_number.strip().upper()
+    ):
         raise merkle.ProofError("the entry is another certificate's")
     leaf = merkle.leaf_hash(entry["body"].encode())
     if leaf.hex() != entry["leaf_hash"]:

@@ -30,6 +30,8 @@ def for_signature(session: Session, signature: Signature) -> Witness | None:
     try:
         body = json.loads(entry.body)
     except ValueError:
+        body = None
+    if not isinstance(body, dict):
         body = {}
     logged = {key: value for key, value in body.items() if key not in ("log", "seq", "type")}
     expected = events.signature_fields(signature, signature.employee.identity_number)

@@ -230,3 +230,9 @@ def test_the_database_refuses_to_change_or_delete_append_only_rows(own_app, hist
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_an_entry_whose_body_is_not_an_object_is_named_not_a_crash(own_app, history):
+    tamper(own_app, "UPDATE log_entry SET body = '[1, 2]' WHERE seq = 5 AND log = 'signing'")
+    found, _ = problems(own_app)
+    assert found[0] == ("content", 5)
