@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         signing,
         tokens,
+        transparency_log,
         unit_tree,
         users,
         verify,
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(apel.bp)
     app.register_blueprint(unit_tree.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(transparency_log.bp)
 
 
 def register_errors(app: Flask) -> None:

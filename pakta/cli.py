@@ -25,6 +25,7 @@ def _create_app() -> Flask:
 
 def init_app(app: Flask) -> None:
     from pakta.commands import (
+        audit,
         backup,
         campaigns,
         certificates,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         demo,
         keys,
         links,
+        log,
         rollups,
         roster,
         tokens,
@@ -58,3 +60,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(check.check_command)
+    app.cli.add_command(audit.audit_group)
+    app.cli.add_command(log.log_group)

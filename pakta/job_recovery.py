@@ -6,7 +6,8 @@ and ``pakta certificates reconcile`` does on demand.
 - ``reconcile_certificates``: every valid signature older than a minute without a certificate
   is asked for again (``services.certificates.reconcile``), whatever became of its job.
 
-``recover`` runs both, in one worker at a time, every ``jobs.MAINTENANCE_INTERVAL`` and when
+``recover`` runs both, and signs the transparency logs' checkpoints when due
+(``checkpoint_logs``), in one worker at a time, every ``jobs.MAINTENANCE_INTERVAL`` and when
 a worker starts.
 """
 
@@ -72,6 +73,20 @@ def requeue_abandoned(app: Flask, now: datetime | None = None) -> int:
     return requeued
 
 
+def checkpoint_logs(app: Flask, session: Session) -> None:
+    """Sign the transparency logs at least hourly while entries arrive. A node without the
+    private key leaves it to one that has it."""
+    from pakta.keys import certificate
+    from pakta.services.transparency_log import checkpoints
+
+    try:
+        signer = certificate.signer(session, app.instance_path, app.config["SIGNING_KEY"])
+    except certificate.KeyringError:
+        return
+    if checkpoints.sign_due(session, signer, app.config["BASE_URL"]):
+        session.commit()
+
+
 def recover(app: Flask) -> None:
     """Both of the above, unless another worker did them less than an interval ago. Never
     raises: a worker must outlive a database or Redis outage."""
@@ -82,6 +97,7 @@ def recover(app: Flask) -> None:
         requeued = requeue_abandoned(app)
         with certificate_jobs.own_sessions(app)() as session:
             reconciled = reconcile_certificates(app, session)
+            checkpoint_logs(app, session)
         log.info(
             "certificate jobs recovered: %s abandoned, %s missing (%s asked for again, "
             "%s waiting, %s failed)",

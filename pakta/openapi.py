@@ -122,6 +122,60 @@ VERDICT = {
     },
 }
 
+HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256, hex."}
+
+CHECKPOINT = {
+    "type": "object",
+    "description": "A signed checkpoint of the signing log: a C2SP signed note "
+    "(origin, tree size, base64 root, 'time' line, blank line, Ed25519 signature line).",
+    "required": ["tree_size", "root_hash", "note"],
+    "properties": {
+        "tree_size": {"type": "integer", "minimum": 0},
+        "root_hash": HASH,
+        "note": {"type": "string"},
+    },
+}
+
+PROOF = {
+    "type": "object",
+    "description": "A signature's entry in the signing log and its RFC 6962 audit path. The "
+    "path leads from SHA-256(0x00 || body) to root_hash for a tree of tree_size entries: the "
+    "latest checkpoint's when it covers the entry, else the log's current root.",
+    "required": ["entry", "tree_size", "root_hash", "audit_path", "checkpoint"],
+    "properties": {
+        "entry": {
+            "type": "object",
+            "required": ["seq", "type", "body", "leaf_hash"],
+            "properties": {
+                "seq": {"type": "integer", "minimum": 0, "description": "The leaf index."},
+                "type": {"type": "string", "enum": ["signature", "resignature"]},
+                "body": {
+                    "type": "string",
+                    "description": "The canonical JSON that was hashed (sorted keys, no spaces).",
+                },
+                "leaf_hash": HASH,
+            },
+        },
+        "tree_size": {"type": "integer", "minimum": 1},
+        "root_hash": HASH,
+        "audit_path": {"type": "array", "items": HASH},
+        "checkpoint": {"oneOf": [_ref("schemas", "Checkpoint"), {"type": "null"}]},
+    },
+}
+
+CONSISTENCY = {
+    "type": "object",
+    "description": "An RFC 6962 consistency proof: the tree of old_size entries is a prefix "
+    "of the tree of new_size entries.",
+    "required": ["log", "old_size", "new_size", "proof"],
+    "properties": {
+        "log": {"type": "string", "enum": ["signing", "audit"]},
+        "old_size": {"type": "integer", "minimum": 1},
+        "new_size": {"type": "integer", "minimum": 1},
+        "proof": {"type": "array", "items": HASH},
+    },
+}
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -226,6 +280,60 @@ def _paths() -> dict:
                 },
             }
         },
+        f"{PREFIX}/proof/{{certificate_number}}": {
+            "get": {
+                "operationId": "getInclusionProof",
+                "summary": "A signature's log entry, its audit path and the latest checkpoint.",
+                "tags": ["transparency"],
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "certificate_number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_ref("schemas", "InclusionProof"), "The proof."),
+                    "404": _error("No signature with this certificate number is logged."),
+                    "429": _ref("responses", "TooManyRequests"),
+                },
+            }
+        },
+        f"{PREFIX}/consistency": {
+            "get": {
+                "operationId": "getConsistencyProof",
+                "summary": "Proof that the log of one checkpoint extends that of an older one.",
+                "tags": ["transparency"],
+                "security": [],
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": True,
+                        "description": description,
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                    for name, description in (
+                        ("old", "The older checkpoint's tree size."),
+                        ("new", "The newer checkpoint's tree size."),
+                    )
+                ]
+                + [
+                    {
+                        "name": "log",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["signing", "audit"]},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_ref("schemas", "ConsistencyProof"), "The proof."),
+                    "400": _ref("responses", "BadRequest"),
+                    "429": _ref("responses", "TooManyRequests"),
+                },
+            }
+        },
         f"{PREFIX}/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
@@ -268,6 +376,9 @@ def document(base_url: str) -> dict:
                 "UnitRollup": UNIT_ROLLUP,
                 "Rollups": ROLLUPS,
                 "Verdict": VERDICT,
+                "Checkpoint": CHECKPOINT,
+                "InclusionProof": PROOF,
+                "ConsistencyProof": CONSISTENCY,
                 "Error": ERROR,
             },
             "responses": RESPONSES,

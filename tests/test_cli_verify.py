@@ -495,3 +495,44 @@ def test_reinstating_while_the_person_has_signed_again_exits_1_naming_the_new_ce
         session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.reinstate"))
         is None
     )
+
+
+# -- pakta verify --proof: the certificate's entry in the transparency log -----------------
+
+
+@pytest.fixture
+def proof_file(app, client, session, signed, issued, tmp_path) -> Path:
+    from pakta.models import LogName
+    from pakta.services.transparency_log import checkpoints
+
+    signer = certificate_keys.signer(session, app.instance_path, app.config["SIGNING_KEY"])
+    checkpoints.create(session, signer, app.config["BASE_URL"], LogName.SIGNING)
+    session.commit()
+    path = tmp_path / "proof.json"
+    path.write_text(client.get(f"/api/v1/proof/{signed.certificate_number}").text)
+    return path
+
+
+def test_verify_with_a_proof_checks_the_entry_against_the_signed_checkpoint(
+    runner, issued, proof_file
+):
+    result = runner.invoke(args=["verify", issued.token, "--proof", str(proof_file)])
+    assert result.exit_code == 0, result.output
+    seq = json.loads(proof_file.read_text())["entry"]["seq"]
+    assert f" {seq} " in result.output
+
+
+@pytest.mark.parametrize("part", ["audit_path", "body", "checkpoint"])
+def test_verify_with_a_changed_proof_exits_1(runner, issued, proof_file, part):
+    document = json.loads(proof_file.read_text())
+    if part == "audit_path":
+        document["audit_path"] = ["00" * 32, *document["audit_path"]]
+    elif part == "body":
+        document["entry"]["body"] = document["entry"]["body"].replace('"time":"', '"time":"1')
+    else:
+        lines = document["checkpoint"]["note"].split("\n")
+        lines[1] = str(int(lines[1]) + 1)
+        document["checkpoint"]["note"] = "\n".join(lines)
+    proof_file.write_text(json.dumps(document))
+    result = runner.invoke(args=["verify", issued.token, "--proof", str(proof_file)])
+    assert result.exit_code == 1, result.output

@@ -56,9 +56,10 @@ def test_pakta_db_check_says_models_and_migrations_agree(runner):
 
 
 @pytest.fixture
-def empty_database(tmp_path):
-    """A new database of the kind the suite runs on (SQLite or PostgreSQL)."""
-    with fresh_database(tmp_path) as url:
+def empty_database(tmp_path, app):
+    """A new database of the kind the suite runs on (SQLite or PostgreSQL), used inside the
+    app's context: signing keys the log's identity hashes with the instance secret."""
+    with fresh_database(tmp_path) as url, app.app_context():
         yield url
 
 

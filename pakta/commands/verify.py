@@ -93,10 +93,56 @@ def _check_offline(token: str | None, data: bytes | None, keys_source: str):
     return decide([*found, Finding.CODE_GENUINE]), claims, signer
 
 
+def _read_json(source: str) -> dict:
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=15) as response:  # noqa: S310 (user's URL)
+            return json.load(response)
+    return json.loads(Path(source).read_text(encoding="utf-8"))
+
+
+def _check_inclusion(source: str, number: str, keys: dict[str, Ed25519PublicKey]) -> None:
+    """The certificate's entry in the signing log, proven against a signed checkpoint."""
+    from pakta.services.transparency_log import checkpoints, merkle, proofs
+
+    try:
+        document = _read_json(source)
+        seq = proofs.check_document(document, number)
+        signed = document.get("checkpoint")
+        note = checkpoints.parse(signed["note"]) if signed else None
+        if note is not None:
+            checkpoints.verify(note, keys)
+    except (merkle.ProofError, checkpoints.CheckpointError) as error:
+        fail(_("log: NOT INCLUDED: {reason}").format(reason=error))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        fail(_("The proof could not be read: {error}").format(error=error))
+    covered = note is not None and (note.tree_size, note.root_hash.hex()) == (
+        int(document["tree_size"]),
+        document["root_hash"],
+    )
+    if covered:
+        click.echo(
+            _("log: entry {seq} is in the signed checkpoint of {size} entries").format(
+                seq=seq, size=note.tree_size
+            )
+        )
+    else:
+        click.echo(
+            _("log: entry {seq} is in the log of {size} entries (not yet in a checkpoint)").format(
+                seq=seq, size=document["tree_size"]
+            )
+        )
+
+
 @click.command("verify")
 @click.argument("token_or_pdf")
 @click.option("--keys", "keys_source", help="pakta-keys.json file or URL (default: this instance)")
-def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
+@click.option(
+    "--proof",
+    "proof_source",
+    help="The certificate's inclusion proof (/api/v1/proof/<number>), file or URL: checks "
+    "that the signing log holds it, against the checkpoint's signature.",
+)
+def verify_command(token_or_pdf: str, keys_source: str | None, proof_source: str | None) -> None:
     """Check a token or a certificate PDF and print one verdict, then its reasons.
 
     Against this instance the verdict is the verification page's; with --keys only the
@@ -125,6 +171,12 @@ def verify_command(token_or_pdf: str, keys_source: str | None) -> None:
             f"{claims.certificate_number}\t{claims.signer_name}\t{claims.unit_code}\t"
             f"{claims.campaign}\t{claims.signed_on.isoformat()}"
         )
+    if proof_source and claims is not None:
+        try:
+            keys = _load_keys(keys_source)
+        except (OSError, ValueError, KeyError) as error:
+            fail(_("The keys could not be read: {error}").format(error=error))
+        _check_inclusion(proof_source, claims.certificate_number, keys)
     if keys_source is not None:
         click.echo(_("Offline checks cannot see revocations; the verification page can."))
     if decision.outcome != Outcome.VALID:

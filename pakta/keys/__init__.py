@@ -73,3 +73,13 @@ def attempt_key(kind: str, value: str, secret: str | None = None) -> str:
     """
     key = _derived_key(f"pakta:attempt:{kind}:v1", secret)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def log_identity_digest(identity_number: str, secret: str | None = None) -> str:
+    """The employee as the transparency log names them: a keyed hash of the NIP.
+
+    Published logs and checkpoints then list no one, while the instance can still find a
+    person's entries and recompute them in ``pakta audit verify``.
+    """
+    key = _derived_key("pakta:log-identity:v1", secret)
+    return hmac.new(key, identity_number.strip().encode(), hashlib.sha256).hexdigest()

@@ -13,6 +13,7 @@ from pakta.models.certificate import (
     SigningKey,
 )
 from pakta.models.link import SigningLink
+from pakta.models.log import LogCheckpoint, LogEntry, LogHead, LogName
 from pakta.models.login import LoginSession, RecoveryCode
 from pakta.models.org import Employee, EmploymentType, Unit
 from pakta.models.pemda import PemdaProfile
@@ -31,6 +32,10 @@ __all__ = [
     "Employee",
     "EmploymentType",
     "IssuedCertificate",
+    "LogCheckpoint",
+    "LogEntry",
+    "LogHead",
+    "LogName",
     "LoginSession",
     "PactText",
     "PemdaProfile",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
-from pakta.services import person_names
+from pakta.services import person_names, transparency_log
 from pakta.services.certificates import revocations
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
@@ -207,4 +207,6 @@ def record_signature(
     )
     session.add(signature)
     session.flush()
+    # In the same transaction (and savepoint): a signature that is not logged is not written.
+    transparency_log.log_signature(session, signature)
     return signature

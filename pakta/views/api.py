@@ -14,10 +14,11 @@ from sqlalchemy.exc import OperationalError
 from pakta import openapi
 from pakta.db import get_session
 from pakta.i18n import _
-from pakta.models import ApiToken, utcnow
+from pakta.models import ApiToken, LogName, utcnow
 from pakta.security import csrf, limiter
 from pakta.services import api_tokens, campaigns, rollups, units
 from pakta.services.certificates import verification
+from pakta.services.transparency_log import merkle, proofs
 from pakta.timeutil import to_local
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -173,4 +174,41 @@ def openapi_document():
     response = jsonify(openapi.document(current_app.config["BASE_URL"]))
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- the transparency log: proofs anyone can check against a signed checkpoint --------------
+
+
+@bp.get("/proof/<certificate_number>")
+@limiter.limit("120 per minute")
+def inclusion_proof(certificate_number: str):
+    document = proofs.proof_document(get_session(), certificate_number)
+    if document is None:
+        abort(404)
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/consistency")
+@limiter.limit("120 per minute")
+def consistency_proof():
+    db = get_session()
+    old = request.args.get("old", type=int)
+    new = request.args.get("new", type=int)
+    try:
+        log = LogName(request.args.get("log", LogName.SIGNING.value))
+    except ValueError:
+        return bad_request(_("log must be signing or audit."))
+    if old is None or new is None:
+        return bad_request(_("old and new must be tree sizes."))
+    try:
+        proof = proofs.consistency(db, log, old, new)
+    except merkle.ProofError:
+        return bad_request(_("No consistency proof exists between these tree sizes."))
+    response = jsonify(
+        {"log": log.value, "old_size": old, "new_size": new, "proof": [n.hex() for n in proof]}
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -23,6 +23,7 @@ from pakta.models import utcnow
 from pakta.security import limiter
 from pakta.services import campaigns
 from pakta.services.certificates import issuing, pdf_check, revocations, verification
+from pakta.services.transparency_log import witness
 from pakta.views.letterhead import letterhead
 
 bp = Blueprint("verify", __name__)
@@ -63,6 +64,8 @@ def certificate(token: str):
         verdict=verdict,
         issued_by=issued_by,
         logo_url=logo_url,
+        witness=witness.for_signature(db, verdict.signature) if verdict.signature else None,
+        checkpoint=witness.latest_checkpoint(db),
     )
 
 

@@ -207,9 +207,10 @@ def test_producing_in_a_fresh_session_reads_what_the_certificate_prints_in_one_q
     certificate = bulk._produce(session, signatures[1].id, issuer, signer)
     assert certificate is not None and certificate.pdf.startswith(b"%PDF")
     reads = [sql for sql in statements if sql.startswith("SELECT")]
-    # The signature with its campaign (and logo), employee, unit and pact; then whether it
-    # has a certificate already.
-    assert len(reads) == 2, reads
+    # The signature with its campaign (and logo), employee, unit and pact; whether it has a
+    # certificate already; and its log entry (the witness copy it prints).
+    assert len(reads) == 3, reads
+    assert any("FROM log_entry" in sql for sql in reads)
     assert "FROM signature" in reads[0] and ".logo" in reads[0]
 
 

@@ -433,10 +433,11 @@ def test_pakta_rollups_recount_repairs_tallies_changed_behind_its_back(
     assert_current(session, campaign.id)
 
 
-def test_the_migration_counts_the_rows_already_there(tmp_path):
+def test_the_migration_counts_the_rows_already_there(app, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'existing.sqlite3'}")
     migrate.upgrade(engine)
-    with Session(engine) as db:
+    # In the app's context: signing keys the log's identity hashes with the instance secret.
+    with Session(engine) as db, app.app_context():
         unit = Unit(code="ADA", name="Unit yang sudah ada")
         db.add(unit)
         made = make_campaign(

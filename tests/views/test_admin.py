@@ -5,3 +5,23 @@ def test_the_admin_home_counts_only_valid_signatures(client, auth, admin_user, r
     auth.login()
     page = client.get("/admin/").text
     assert "<dt>Tanda tangan</dt><dd>3</dd>" in page  # four signed in staffed, one revoked
+
+
+# -- the audit trail page -------------------------------------------------------------------
+
+
+def test_the_audit_trail_filters_by_action_and_downloads_as_csv(client, auth, admin_user):
+    auth.login()
+    page = client.get("/admin/audit?action=auth.login&since=2000-01-01")
+    assert page.status_code == 200 and "auth.login" in page.text
+    assert "/admin/audit.csv?action=auth.login" in page.text
+    export = client.get("/admin/audit.csv?action=auth.login")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert "auth.login" in export.data.decode("utf-8-sig")
+    assert "audit.export" in client.get("/admin/audit").text
+
+
+def test_a_day_that_is_not_a_date_is_ignored_with_a_message(client, auth, admin_user):
+    auth.login()
+    page = client.get("/admin/audit?since=kemarin")
+    assert page.status_code == 200 and "kemarin" in page.text

@@ -30,6 +30,7 @@ from pakta.pdf import render_pdf, resource_url
 from pakta.qr import qr_png
 from pakta.services import pemda
 from pakta.services.certificates import tokens
+from pakta.services.transparency_log import witness
 
 SEAL_REASON = "Sertifikat Pakta Integritas Netralitas ASN"
 STYLESHEET = "css/certificate.css"
@@ -144,6 +145,8 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
             signature_image=found.get("signature.png"),
             logo=found.get("logo.jpg"),
             authority=issued_by.name,
+            # The signer's witness copy of the transparency log at signing.
+            log_witness=witness.for_signature(object_session(signature), signature),
         )
     return render_pdf(
         html,

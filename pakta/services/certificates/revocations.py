@@ -19,6 +19,7 @@ from pakta.models import (
     Signature,
     User,
 )
+from pakta.services import transparency_log
 
 REASON_LABELS = {
     RevocationReason.SIGNED_IN_ERROR.value: _l("signed in error"),
@@ -137,6 +138,7 @@ def _record(session, signature, action, actor, reason=None, note="") -> Revocati
     )
     session.add(event)
     session.flush()
+    transparency_log.log_revocation(session, event, signature)
     return event
 
 
