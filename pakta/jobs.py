@@ -187,9 +187,8 @@ def enqueue_certificates(app: Flask, signature_ids: list[int]) -> Reconciled:
                 return _enqueue_batches_rq(app, ids)
             except RedisError:
                 log.warning("Redis is unreachable: certificate batches run in this process")
-        make_session = certificate_jobs.own_sessions(app)
         for batch in _batches(ids):
-            _executor_for_this_process().submit(_run_batch_logged, app, batch, make_session)
+            _submit_batch_thread(app, batch)
         return Reconciled(len(ids), enqueued=len(ids), waiting=0, failed=0)
     except Exception:
         log.exception("could not ask for the certificates of %s signatures", len(ids))
@@ -376,6 +375,15 @@ def _submit_thread(app: Flask, signature_id: int, job_id: str) -> Enqueued:
     # Outside the lock: the callback runs at once, here, when the job is already done.
     future.add_done_callback(lambda finished: _forget(job_id, finished))
     return Enqueued(job_id, "thread", new=True, future=future)
+
+
+def _submit_batch_thread(app: Flask, batch: list[int]) -> None:
+    job_id = batch_job_id(batch)
+    make_session = certificate_jobs.own_sessions(app)
+    with _thread_lock:
+        future = _executor_for_this_process().submit(_run_batch_logged, app, batch, make_session)
+        _pending[job_id] = future
+    future.add_done_callback(lambda finished: _forget(job_id, finished))
 
 
 def _forget(job_id: str, future: Future) -> None:

@@ -262,6 +262,14 @@ def test_when_redis_cannot_be_reached_the_certificate_is_made_in_this_process(si
     assert site.certificate_of(signature_id) is not None
 
 
+def test_when_redis_cannot_be_reached_batches_are_issued_in_this_process(site):
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    asked = jobs.enqueue_certificates(site.app(REDIS_URL="redis://127.0.0.1:1/0"), ids)
+    assert asked == Reconciled(missing=2, enqueued=2, waiting=0, failed=0)
+    assert jobs.wait_for_pending(timeout=120)
+    assert all(site.certificate_of(signature_id) is not None for signature_id in ids)
+
+
 def test_pakta_worker_says_plainly_that_it_needs_redis(site):
     result = site.app(REDIS_URL=None).test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
