@@ -26,6 +26,7 @@ A job lost with its process loses nothing: the signature is committed before any
 asked for, and the certificate is made from committed rows (``services.certificates.jobs``).
 """
 
+import gc
 import logging
 import os
 import threading
@@ -135,7 +136,8 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
 
     ``fork`` runs each job in a forked work horse (RQ's default: a crash or a leak dies with
     its job), from a parent warmed up first so that each fork starts with the renderer
-    loaded; otherwise jobs run in this process. The worker runs RQ's scheduler (for the
+    loaded; otherwise jobs run in this process. What start-up made is frozen out of the
+    garbage collector's way (``gc.freeze``). The worker runs RQ's scheduler (for the
     delayed retries) and, in its maintenance, ``job_recovery.recover``. ``options`` go to
     ``Worker.work``.
     """
@@ -144,6 +146,11 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
     with app.app_context():
         if fork:
             certificate_jobs.warm_up(app)
+        # What start-up made (the imported libraries, the app, a forking worker's warmed-up
+        # renderer) lives as long as the worker. Rendering makes the collector run often,
+        # and each full collection scanned all of it: frozen, it is left out (half of the
+        # collector's CPU a certificate in bulk), and forked horses do not copy it on write.
+        gc.freeze()
         worker_class = rq.Worker if fork else rq.SimpleWorker
         worker = certificate_worker(app, recovering(worker_class))
         return worker.work(with_scheduler=True, **options)

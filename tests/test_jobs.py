@@ -7,6 +7,7 @@ against it: in this process's worker thread, and through RQ on the real Redis at
 127.0.0.1:6379 (database 15, or PAKTA_TEST_REDIS_URL), skipped when no Redis answers there.
 """
 
+import gc
 import io
 import logging
 import os
@@ -655,6 +656,23 @@ def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_do
     assert events[0] == "warm up" and len(events) == 3
     assert issubclass(events[1], rq.Worker) and not issubclass(events[1], rq.SimpleWorker)
     assert issubclass(events[2], rq.SimpleWorker)
+
+
+def test_a_worker_freezes_what_start_up_made_out_of_the_collectors_way_before_its_first_job(
+    site, rq_redis, monkeypatch
+):
+    frozen = []
+
+    def work(_worker, **_options):
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(rq.SimpleWorker, "work", work)
+    gc.unfreeze()
+    try:
+        jobs.work(site.app(REDIS_URL=REDIS_URL), fork=False, burst=True)
+    finally:
+        gc.unfreeze()
+    assert frozen[0] > 10_000  # the libraries and the app, at least
 
 
 def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(
