@@ -63,7 +63,12 @@ class BulkRun:
 
 
 def run_bulk(
-    server_url: str, count: int, workers: int, worker_args: str = "", log=print
+    server_url: str,
+    count: int,
+    workers: int,
+    worker_args: str = "",
+    log=print,
+    one_job_each: bool = False,
 ) -> BulkRun:
     with (
         tempfile.TemporaryDirectory(prefix="pakta-bench-bulk-") as directory,
@@ -71,7 +76,9 @@ def run_bulk(
     ):
         redis_process, redis_url = start_redis(directory)
         try:
-            environment, enqueue_seconds = _prepare(url, redis_url, Path(directory), count)
+            environment, enqueue_seconds = _prepare(
+                url, redis_url, Path(directory), count, one_job_each
+            )
             log(f"bulk: {count} certificate jobs queued in {enqueue_seconds:.1f} s")
             run = _work(url, environment, count, workers, worker_args, Path(directory))
             return dataclasses.replace(run, enqueue_seconds=enqueue_seconds)
@@ -79,8 +86,12 @@ def run_bulk(
             stop_process(redis_process)
 
 
-def _prepare(url: str, redis_url: str, directory: Path, count: int) -> tuple[dict, float]:
-    """The site with ``count`` signatures, their jobs queued; returns the workers' environment."""
+def _prepare(
+    url: str, redis_url: str, directory: Path, count: int, one_job_each: bool = False
+) -> tuple[dict, float]:
+    """The site with ``count`` signatures, their jobs queued (in batches, as the reconciler
+    asks for them, or ``one_job_each`` as the signing page does); returns the workers'
+    environment."""
     instance = directory / "instance"
     app = migrated_app(url, str(instance), ENV="production", REDIS_URL=redis_url)
     try:
@@ -91,10 +102,15 @@ def _prepare(url: str, redis_url: str, directory: Path, count: int) -> tuple[dic
             signature_ids = session.scalars(select(Signature.id).order_by(Signature.id)).all()
             session.rollback()
         started = time.perf_counter()
-        for signature_id in signature_ids[:count]:
-            queued = jobs.enqueue_certificate(app, signature_id)
-            if queued is None or queued.runner != "rq":
-                raise RuntimeError(f"signature {signature_id} was not queued on Redis: {queued}")
+        if one_job_each:
+            for signature_id in signature_ids[:count]:
+                queued = jobs.enqueue_certificate(app, signature_id)
+                if queued is None or queued.runner != "rq":
+                    raise RuntimeError(f"signature {signature_id} was not queued: {queued}")
+        else:
+            asked = jobs.enqueue_certificates(app, signature_ids[:count])
+            if asked.enqueued != count:
+                raise RuntimeError(f"not every certificate was queued on Redis: {asked}")
         enqueue_seconds = time.perf_counter() - started
     finally:
         database(app).engine.dispose()

@@ -4,7 +4,7 @@ certificates in bulk through the queue against one certificate at a time.
     .venv/bin/python bench/certificates.py [--runs 15] [--warmup 20] [--zip N]
                                            [--database-url URL] [--bulk 2000]
                                            [--bulk-workers 2] [--worker-args ARGS]
-                                           [--postgresql-url URL]
+                                           [--postgresql-url URL] [--one-job-each]
 
 A quicker smoke run: ``--runs 5 --warmup 5 --bulk 200``; ``--bulk 0`` skips the bulk part.
 
@@ -33,7 +33,9 @@ In bulk (``_certificate_queue``), unless ``--bulk 0``: on a temporary database o
 PostgreSQL server of --postgresql-url (default: PAKTA_TEST_DATABASE_URL, else
 postgresql://postgres@127.0.0.1:5432/test) and a private redis-server on a free loopback
 port, the same site topped up to --bulk signatures with synthetic signers; every certificate
-is asked for with ``pakta.jobs.enqueue_certificate``, as the signing page does; then
+is asked for with ``pakta.jobs.enqueue_certificates``, in jobs of ``BATCH_SIZE`` signatures
+as the reconciler asks for them after an outage or a mass signing (``--one-job-each``: with
+``pakta.jobs.enqueue_certificate``, one job a signature as the signing page does); then
 --bulk-workers real ``pakta worker --burst`` processes (production settings: PAKTA_ENV=
 production, rate limits on; the signing key and the seal come in PAKTA_SIGNING_KEY and
 PAKTA_SEAL_PKCS12) are started, and timed until every certificate is stored. The figures:
@@ -133,6 +135,11 @@ def main() -> None:
     parser.add_argument(
         "--worker-args", default="", help="more arguments for `pakta worker`, e.g. --fork"
     )
+    parser.add_argument(
+        "--one-job-each",
+        action="store_true",
+        help="in bulk, one job a certificate (as the signing page asks) instead of batches",
+    )
     add_postgresql_url(parser, "the PostgreSQL server of --bulk (a database is made there)")
     args = parser.parse_args()
 
@@ -193,13 +200,20 @@ def single(args) -> dict:
 
 def queued(args, certificate_ms: float, certificate_cpu_ms: float) -> dict:
     """--bulk certificates through Redis and --bulk-workers `pakta worker` processes."""
-    run = run_bulk(args.postgresql_url, args.bulk, args.bulk_workers, args.worker_args)
+    run = run_bulk(
+        args.postgresql_url,
+        args.bulk,
+        args.bulk_workers,
+        args.worker_args,
+        one_job_each=args.one_job_each,
+    )
     one_at_a_time = 60_000 / certificate_ms
     scaling = run.per_min / one_at_a_time
     cpu_ms = run.worker_cpu_seconds * 1000 / run.certificates
     print(
-        f"bulk, {run.certificates} certificates by {run.workers} `pakta worker --burst "
-        f"{args.worker_args}`: {run.seconds:6.1f} s, {run.per_min:.0f}/min"
+        f"bulk, {run.certificates} certificates "
+        f"{'one job each' if args.one_job_each else 'in batches'} by {run.workers} "
+        f"`pakta worker --burst {args.worker_args}`: {run.seconds:6.1f} s, {run.per_min:.0f}/min"
     )
     print(
         f"  one at a time (60 000 / {certificate_ms:.1f} ms): {one_at_a_time:.0f}/min; "

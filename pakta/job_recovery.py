@@ -32,12 +32,9 @@ log = logging.getLogger(__name__)
 RECOVERY_LOCK = "pakta:certificates:recovery"
 REDIS_RETRY_SECONDS = 1.0
 RUN_CERTIFICATE_JOB = f"{jobs.run_certificate_job.__module__}.{jobs.run_certificate_job.__name__}"
-
-
-def _answer(queued: jobs.Enqueued | None) -> bool | None:
-    if queued is None or (queued.runner == "eager" and not queued.done):
-        return None
-    return queued.new
+RUN_CERTIFICATE_BATCH = (
+    f"{jobs.run_certificate_batch.__module__}.{jobs.run_certificate_batch.__name__}"
+)
 
 
 def reconcile_certificates(
@@ -47,14 +44,12 @@ def reconcile_certificates(
     now: datetime | None = None,
     grace: timedelta = reconcile.GRACE,
 ) -> reconcile.Reconciled:
-    """Ask again for the certificate of every valid signature older than ``grace`` that has
-    none; ``session`` only reads, and its transaction is ended before the jobs are asked for
-    (they read with sessions of their own)."""
+    """Ask again, in batches (``jobs.enqueue_certificates``), for the certificate of every
+    valid signature older than ``grace`` that has none; ``session`` only reads, and its
+    transaction is ended before the jobs are asked for (they read with sessions of their own)."""
     signature_ids = reconcile.missing(session, now=now or utcnow(), grace=grace)
     session.rollback()
-    return reconcile.ask_again(
-        signature_ids, lambda signature_id: _answer(jobs.enqueue_certificate(app, signature_id))
-    )
+    return jobs.enqueue_certificates(app, signature_ids)
 
 
 def requeue_abandoned(app: Flask, now: datetime | None = None) -> int:
@@ -64,12 +59,17 @@ def requeue_abandoned(app: Flask, now: datetime | None = None) -> int:
     # get_job_ids also runs RQ's own cleanup of entries whose heartbeat expired.
     for job_id in StartedJobRegistry(queue=queue).get_job_ids():
         job = queue.fetch_job(job_id)
-        if job is None or job.func_name != RUN_CERTIFICATE_JOB:
+        if job is None or job.func_name not in (RUN_CERTIFICATE_JOB, RUN_CERTIFICATE_BATCH):
             continue
         if jobs.is_abandoned(job, queue, now):
             log.warning("%s was abandoned by worker %s: asking again", job.id, job.worker_name)
-            queued = jobs.enqueue_certificate(app, job.args[0])
-            requeued += bool(queued is not None and queued.new)
+            if job.func_name == RUN_CERTIFICATE_BATCH:
+                # Its signatures still point at it in jobs.BATCHED: forget that first.
+                job.delete()
+                requeued += jobs.enqueue_certificates(app, job.args[0]).enqueued > 0
+            else:
+                queued = jobs.enqueue_certificate(app, job.args[0])
+                requeued += bool(queued is not None and queued.new)
     return requeued
 
 

@@ -14,14 +14,24 @@ to enqueue is logged, and the certificate can still be issued on its first downl
 - ``JOBS_EAGER`` (tests): the job runs at once, in the caller, with sessions from the app's
   sessionmaker (which the tests bind to their rolled-back connection).
 
+``enqueue_certificates(app, signature_ids)`` asks for many at once (the reconciler, after an
+outage or a mass signing): ``BATCH_SIZE`` signatures to a job, ``cert-batch-...``, read in one
+query and stored in one transaction (``services.certificates.bulk.issue_batch``), which spares
+each certificate most of what a job, the queue and the database cost around its render. A
+signature whose own job or a batch already waits is not asked for again: Redis keeps, in the
+hash ``BATCHED``, which batch job each signature waits in. A batch in which some certificate
+failed runs again after the same delays; the others are stored meanwhile.
+
 A job lost with its process loses nothing: the signature is committed before any job is
 asked for, and the certificate is made from committed rows (``services.certificates.jobs``).
 """
 
 import contextlib
+import gc
 import logging
 import os
 import threading
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pakta.db import database, describe, is_unavailable
 from pakta.services.certificates import jobs as certificate_jobs
+from pakta.services.certificates.reconcile import Reconciled
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +78,13 @@ WAITING = frozenset(
 )
 
 
+# Signatures a batch job issues: enough to share the job's and the transaction's cost, few
+# enough that a batch takes a couple of seconds and two workers share a queue evenly.
+BATCH_SIZE = 20
+# Redis hash: signature id -> the id of the batch job that will issue its certificate.
+BATCHED = "pakta:certificates:batched"
+
+
 class JobsNotConfigured(RuntimeError):
     """There is no Redis to take jobs from."""
 
@@ -82,6 +100,11 @@ class Enqueued:
 
 def certificate_job_id(signature_id: int) -> str:
     return f"cert-{signature_id}"
+
+
+def batch_job_id(signature_ids: list[int]) -> str:
+    """Unique per batch; names its first signature and its size, for `rq info`."""
+    return f"cert-batch-{signature_ids[0]}-{len(signature_ids)}-{uuid.uuid4().hex[:8]}"
 
 
 def redis_connection(app: Flask) -> redis.Redis:
@@ -119,7 +142,8 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
 
     ``fork`` runs each job in a forked work horse (RQ's default: a crash or a leak dies with
     its job), from a parent warmed up first so that each fork starts with the renderer
-    loaded; otherwise jobs run in this process. The worker runs RQ's scheduler (for the
+    loaded; otherwise jobs run in this process. What start-up made is frozen out of the
+    garbage collector's way (``gc.freeze``). The worker runs RQ's scheduler (for the
     delayed retries) and, in its maintenance, ``job_recovery.recover``. ``options`` go to
     ``Worker.work``. Unless asked to stop (SIGTERM, SIGINT, ``rq shutdown``) or given an
     option that ends it (``ENDS_BY_ITSELF``), a worker that quits is replaced by a new one as
@@ -130,6 +154,11 @@ def work(app: Flask, *, fork: bool = True, **options) -> bool:
     with app.app_context():
         if fork:
             certificate_jobs.warm_up(app)
+        # What start-up made (the imported libraries, the app, a forking worker's warmed-up
+        # renderer) lives as long as the worker. Rendering makes the collector run often,
+        # and each full collection scanned all of it: frozen, it is left out (half of the
+        # collector's CPU a certificate in bulk), and forked horses do not copy it on write.
+        gc.freeze()
         worker_class = recovering(rq.Worker if fork else rq.SimpleWorker)
         worked = False
         while True:
@@ -176,6 +205,38 @@ def enqueue_certificate(app: Flask, signature_id: int) -> Enqueued | None:
         return None
 
 
+def enqueue_certificates(app: Flask, signature_ids: list[int]) -> Reconciled:
+    """Ask for the certificates of many committed signatures, ``BATCH_SIZE`` to a job.
+
+    Never raises. Counts, as the reconciler reports them: ``enqueued`` asked for now,
+    ``waiting`` already waiting in a job of their own or a batch, ``failed`` could not be
+    asked for (logged); eager batches that ran here count as enqueued when they succeeded.
+    """
+    ids = list(dict.fromkeys(signature_ids))
+    if not ids:
+        return Reconciled(missing=0, enqueued=0, waiting=0, failed=0)
+    try:
+        if app.config.get("JOBS_EAGER"):
+            make_session = database(app).sessionmaker
+            failed = sum(len(_run_batch_logged(app, b, make_session)) for b in _batches(ids))
+            return Reconciled(len(ids), enqueued=len(ids) - failed, waiting=0, failed=failed)
+        if app.config.get("REDIS_URL"):
+            try:
+                return _enqueue_batches_rq(app, ids)
+            except RedisError:
+                log.warning("Redis is unreachable: certificate batches run in this process")
+        for batch in _batches(ids):
+            _submit_batch_thread(app, batch)
+        return Reconciled(len(ids), enqueued=len(ids), waiting=0, failed=0)
+    except Exception:
+        log.exception("could not ask for the certificates of %s signatures", len(ids))
+        return Reconciled(len(ids), enqueued=0, waiting=0, failed=len(ids))
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+
+
 # -- RQ ----------------------------------------------------------------------------------
 
 
@@ -195,6 +256,22 @@ def run_certificate_job(signature_id: int) -> bool:
         if not is_unavailable(error):
             raise
         raise DatabaseUnavailable(describe(error)) from None
+
+
+def run_certificate_batch(signature_ids: list[int]) -> int:
+    """What the RQ worker runs for a batch: the certificates that failed fail the job, so
+    that RQ runs it again later (the ones stored meanwhile are skipped then)."""
+    app = job_app()
+    batch = certificate_jobs.issue_certificates(app, signature_ids)
+    done = batch.issued + batch.absent
+    if done:
+        try:
+            redis_connection(app).hdel(BATCHED, *done)
+        except RedisError:  # a stale entry only points at a finished job: harmless
+            log.warning("could not clear %s signatures from %s", len(done), BATCHED)
+    if batch.failed:
+        raise RuntimeError(f"certificates of signatures {batch.failed} could not be issued")
+    return len(batch.issued)
 
 
 _environment_app: Flask | None = None
@@ -253,6 +330,50 @@ def _enqueue_unique(queue: rq.Queue, signature_id: int, job_id: str) -> bool:
     except DuplicateJobError:
         return False
     return True
+
+
+def _enqueue_batches_rq(app: Flask, ids: list[int]) -> Reconciled:
+    queue = certificate_queue(app)
+    waiting = _waiting(queue, ids)
+    asked = [signature_id for signature_id in ids if signature_id not in waiting]
+    with queue.connection.pipeline() as pipeline:
+        for batch in _batches(asked):
+            job_id = batch_job_id(batch)
+            queue.enqueue_many(
+                [
+                    rq.Queue.prepare_data(
+                        run_certificate_batch,
+                        (batch,),
+                        job_id=job_id,
+                        description=f"certificates of {len(batch)} signatures from {batch[0]}",
+                        timeout=JOB_TIMEOUT * 2,
+                        result_ttl=0,
+                        failure_ttl=FAILURE_TTL,
+                        retry=rq.Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                    )
+                ],
+                pipeline=pipeline,
+            )
+            pipeline.hset(BATCHED, mapping=dict.fromkeys(batch, job_id))
+        pipeline.execute()
+    return Reconciled(len(ids), enqueued=len(asked), waiting=len(waiting), failed=0)
+
+
+def _waiting(queue: rq.Queue, ids: list[int]) -> set[int]:
+    """The signatures among ``ids`` whose own job or whose batch will still run."""
+    connection = queue.connection
+    batch_ids = connection.hmget(BATCHED, ids)
+    own = Job.fetch_many([certificate_job_id(i) for i in ids], connection=connection)
+    batch_jobs = {job_id.decode() for job_id in batch_ids if job_id is not None}
+    found = Job.fetch_many(sorted(batch_jobs), connection=connection)
+    running = {job.id for job in found if job is not None and will_run(job, queue)}
+    now = datetime.now(UTC)
+    return {
+        signature_id
+        for signature_id, batch_id, job in zip(ids, batch_ids, own, strict=True)
+        if (batch_id is not None and batch_id.decode() in running)
+        or (job is not None and will_run(job, queue, now))
+    }
 
 
 def will_run(job: Job, queue: rq.Queue, now: datetime | None = None) -> bool:
@@ -317,6 +438,15 @@ def _submit_thread(app: Flask, signature_id: int, job_id: str) -> Enqueued:
     return Enqueued(job_id, "thread", new=True, future=future)
 
 
+def _submit_batch_thread(app: Flask, batch: list[int]) -> None:
+    job_id = batch_job_id(batch)
+    make_session = certificate_jobs.own_sessions(app)
+    with _thread_lock:
+        future = _executor_for_this_process().submit(_run_batch_logged, app, batch, make_session)
+        _pending[job_id] = future
+    future.add_done_callback(lambda finished: _forget(job_id, finished))
+
+
 def _forget(job_id: str, future: Future) -> None:
     with _thread_lock:
         if _pending.get(job_id) is future:
@@ -329,6 +459,15 @@ def wait_for_pending(timeout: float | None = None) -> bool:
         futures = list(_pending.values())
     _done, not_done = wait(futures, timeout=timeout)
     return not not_done
+
+
+def _run_batch_logged(app: Flask, signature_ids: list[int], make_session) -> list[int]:
+    """Run a batch here; returns the signature ids that failed, logged instead of raised."""
+    try:
+        return certificate_jobs.issue_certificates(app, signature_ids, make_session).failed
+    except Exception:
+        log.exception("the certificates of %s signatures could not be issued", len(signature_ids))
+        return signature_ids
 
 
 def _run_logged(app: Flask, signature_id: int, make_session) -> bool:

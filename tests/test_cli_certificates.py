@@ -138,8 +138,12 @@ def test_reconcile_asks_for_certificates_missing_for_over_a_minute_and_prints_th
 
 def test_reconcile_fails_when_a_certificate_could_not_be_asked_for(runner, signed, monkeypatch):
     from pakta import jobs
+    from pakta.services.certificates.reconcile import Reconciled
 
-    monkeypatch.setattr(jobs, "enqueue_certificate", lambda _app, _signature_id: None)
+    def unreachable(_app, signature_ids):
+        return Reconciled(len(signature_ids), enqueued=0, waiting=0, failed=len(signature_ids))
+
+    monkeypatch.setattr(jobs, "enqueue_certificates", unreachable)
     result = runner.invoke(args=["certificates", "reconcile", "--older-than", "0"])
     assert result.exit_code == 1
     assert _counts(result.output) == [1, 0, 0, 1]

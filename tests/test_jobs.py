@@ -7,6 +7,7 @@ against it: in this process's worker thread, and through RQ on the real Redis at
 127.0.0.1:6379 (database 15, or PAKTA_TEST_REDIS_URL), skipped when no Redis answers there.
 """
 
+import gc
 import io
 import logging
 import os
@@ -35,6 +36,7 @@ from pakta.models import Employee, EmploymentType, IssuedCertificate, SignatureM
 from pakta.services import links, signing
 from pakta.services.certificates import issuing
 from pakta.services.certificates import jobs as certificate_jobs
+from pakta.services.certificates.reconcile import Reconciled
 from tests.conftest import make_campaign
 
 SECRET = "jobs-test-secret-key-that-is-long-enough-0123456789"
@@ -281,6 +283,14 @@ def test_redis_out_of_reach_is_one_log_line_per_request_not_a_traceback(site, ca
     assert "ConnectionError" in record.getMessage()
 
 
+def test_when_redis_cannot_be_reached_batches_are_issued_in_this_process(site):
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    asked = jobs.enqueue_certificates(site.app(REDIS_URL="redis://127.0.0.1:1/0"), ids)
+    assert asked == Reconciled(missing=2, enqueued=2, waiting=0, failed=0)
+    assert jobs.wait_for_pending(timeout=120)
+    assert all(site.certificate_of(signature_id) is not None for signature_id in ids)
+
+
 def test_pakta_worker_says_plainly_that_it_needs_redis(site):
     result = site.app(REDIS_URL=None).test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code == 1
@@ -293,6 +303,7 @@ def test_pakta_worker_says_plainly_that_it_needs_redis(site):
 def _clear_rq(connection: redis.Redis) -> None:
     for key in connection.scan_iter("rq:*"):
         connection.delete(key)
+    connection.delete(jobs.BATCHED)
 
 
 @pytest.fixture
@@ -422,6 +433,73 @@ def test_a_job_that_failed_every_retry_is_replaced_when_the_certificate_is_asked
     assert site.certificate_of(signature_id) is not None
 
 
+# -- batches -------------------------------------------------------------------------------
+
+
+def _batch_jobs(queue: rq.Queue) -> list[Job]:
+    return [queue.fetch_job(job_id) for job_id in queue.job_ids]
+
+
+def test_many_certificates_are_asked_for_in_batches_and_asking_again_adds_nothing(
+    site, rq_redis, monkeypatch
+):
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+    ids = [site.new_signature(nip())[0] for _ in range(4)]
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificate(app, ids[0])  # the signing page asked for this one already
+
+    asked = jobs.enqueue_certificates(app, ids)
+    assert asked == Reconciled(missing=4, enqueued=3, waiting=1, failed=0)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    batches = [job for job in _batch_jobs(queue) if job.id.startswith("cert-batch-")]
+    assert [job.args for job in batches] == [(ids[1:3],), (ids[3:],)]
+    assert batches[0].func_name == "pakta.jobs.run_certificate_batch"
+    assert (batches[0].retries_left, batches[0].retry_intervals) == (3, [10, 60, 300])
+    again = jobs.enqueue_certificates(app, ids)
+    assert again == Reconciled(missing=4, enqueued=0, waiting=4, failed=0)
+    assert len(queue.job_ids) == 3
+    assert all(site.certificate_of(signature_id) is None for signature_id in ids)
+
+
+def test_a_worker_issues_each_batch_and_forgets_which_batch_its_signatures_waited_in(
+    site, rq_redis
+):
+    ids = [site.new_signature(nip())[0] for _ in range(3)]
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificates(app, ids)
+    assert len(rq_redis.hgetall(jobs.BATCHED)) == 3
+    with app.app_context():
+        assert jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+    assert all(site.certificate_of(signature_id) is not None for signature_id in ids)
+    assert rq_redis.hgetall(jobs.BATCHED) == {}
+    assert rq.Queue("certificates", connection=rq_redis).count == 0
+    # Done: asking again makes a new batch (the reconciler only asks for missing ones).
+    assert jobs.enqueue_certificates(app, ids[:1]).enqueued == 1
+
+
+def test_a_batch_with_a_failed_certificate_stores_the_others_and_is_retried_later(
+    site, rq_redis, monkeypatch
+):
+    ids = [site.new_signature(nip())[0] for _ in range(3)]
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificates(app, ids)
+    produce = issuing.produce
+
+    def fails_for_the_second(session, signature, *args):
+        if signature.id == ids[1]:
+            raise RuntimeError("the renderer fell over")
+        return produce(session, signature, *args)
+
+    with monkeypatch.context() as patch, app.app_context():
+        patch.setattr(issuing, "produce", fails_for_the_second)
+        jobs.certificate_worker(app, rq.SimpleWorker).work(burst=True)
+    assert [site.certificate_of(i) is not None for i in ids] == [True, False, True]
+    queue = rq.Queue("certificates", connection=rq_redis)
+    (job,) = ScheduledJobRegistry(queue=queue).get_job_ids()
+    assert queue.fetch_job(job).retries_left == 2
+    assert jobs.enqueue_certificates(app, [ids[1]]).waiting == 1  # the retry will issue it
+
+
 def _started_by(worker: rq.Worker, job: Job) -> None:
     """Mark ``job`` as started by ``worker``, as the worker does before running it."""
     worker.prepare_execution(job)  # into the started registry
@@ -455,6 +533,25 @@ def test_a_started_job_whose_worker_died_is_replaced_and_one_whose_worker_lives_
     worker.register_death()  # what a worker's key expiring looks like to everyone else
     assert jobs.enqueue_certificate(app, signature_id).new
     assert queue.job_ids == [job.id]
+
+
+def test_recovery_asks_again_for_the_signatures_of_a_batch_abandoned_by_a_dead_worker(
+    site, rq_redis
+):
+    ids = [site.new_signature(nip())[0] for _ in range(2)]
+    app = site.app(REDIS_URL=REDIS_URL)
+    jobs.enqueue_certificates(app, ids)
+    queue = rq.Queue("certificates", connection=rq_redis)
+    (abandoned,) = _batch_jobs(queue)
+    worker = _registered_worker(rq_redis, "killed-mid-batch")
+    _started_by(worker, abandoned)
+    assert jobs.enqueue_certificates(app, ids).waiting == 2  # its worker is alive
+    worker.register_death()
+
+    assert job_recovery.requeue_abandoned(app) == 1
+    (replacement,) = _batch_jobs(queue)
+    assert replacement.id != abandoned.id and replacement.args == (ids,)
+    assert not Job.exists(abandoned.id, connection=rq_redis)
 
 
 def test_a_started_job_is_abandoned_when_its_worker_has_been_silent_for_thirty_seconds(
@@ -592,6 +689,23 @@ def test_a_forking_worker_warms_up_before_its_first_job_and_a_non_forking_one_do
     assert events[0] == "warm up" and len(events) == 3
     assert issubclass(events[1], rq.Worker) and not issubclass(events[1], rq.SimpleWorker)
     assert issubclass(events[2], rq.SimpleWorker)
+
+
+def test_a_worker_freezes_what_start_up_made_out_of_the_collectors_way_before_its_first_job(
+    site, rq_redis, monkeypatch
+):
+    frozen = []
+
+    def work(_worker, **_options):
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(rq.SimpleWorker, "work", work)
+    gc.unfreeze()
+    try:
+        jobs.work(site.app(REDIS_URL=REDIS_URL), fork=False, burst=True)
+    finally:
+        gc.unfreeze()
+    assert frozen[0] > 10_000  # the libraries and the app, at least
 
 
 def test_a_worker_that_cannot_warm_up_says_so_in_the_log_and_still_starts(

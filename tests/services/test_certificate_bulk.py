@@ -324,3 +324,60 @@ def test_a_revoked_certificate_is_left_out_of_the_zip(app, session, three, units
     assert set(read_zip(out.getvalue())) == {
         f"DINKES-P2P/{s.certificate_number}.pdf" for s in (signatures[0], signatures[2])
     }
+
+
+# -- batches (what a batch job runs) -------------------------------------------------------
+
+
+def test_a_batch_reads_its_signatures_in_one_query_and_stores_every_missing_certificate(
+    app, session, three, statements
+):
+    signatures, other = three
+    ids = [signature.id for signature in [*signatures, other]]
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
+    session.expunge_all()
+    statements.clear()
+    with app.app_context():
+        batch = bulk.issue_batch(database(app).sessionmaker, ids, issuer)
+    assert batch == bulk.Batch(issued=ids, absent=[], failed=[])
+    signature_reads = [sql for sql in statements if "FROM signature " in sql]
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO issued_certificate")]
+    assert len(signature_reads) == 1 and len(inserts) == len(ids)
+    for signature_id in ids:
+        assert stored(session, signature_id).pdf.startswith(b"%PDF")
+
+
+def test_a_certificate_that_fails_in_a_batch_is_reported_and_the_others_are_stored(
+    app, session, three, monkeypatch, caplog
+):
+    signatures, other = three
+    ids = [signature.id for signature in [*signatures, other]]
+    produce = issuing.produce
+
+    def fails_for_the_second(session, signature, *args):
+        if signature.id == ids[1]:
+            raise RuntimeError("the renderer fell over")
+        return produce(session, signature, *args)
+
+    monkeypatch.setattr(issuing, "produce", fails_for_the_second)
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
+    with app.app_context():
+        batch = bulk.issue_batch(database(app).sessionmaker, ids, issuer)
+    assert batch.failed == [ids[1]] and batch.issued == [ids[0], *ids[2:]]
+    assert "the renderer fell over" in caplog.text
+    assert stored(session, ids[1]) is None
+    assert all(stored(session, signature_id) is not None for signature_id in batch.issued)
+
+
+def test_a_batch_keeps_certificates_stored_before_and_reports_signatures_that_are_not_there(
+    app, session, three
+):
+    signatures, _ = three
+    issuer = issuing.Issuer.from_config(app.config, app.instance_path)
+    first = issuing.issue(session, signatures[0], issuer)
+    session.commit()
+    ids = [signatures[0].id, signatures[1].id, 999_999]
+    with app.app_context():
+        batch = bulk.issue_batch(database(app).sessionmaker, ids, issuer)
+    assert batch == bulk.Batch(issued=ids[:2], absent=[999_999], failed=[])
+    assert stored(session, signatures[0].id).pdf == first.pdf

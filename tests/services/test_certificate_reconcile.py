@@ -43,31 +43,19 @@ def test_a_reinstated_signature_counts_as_valid_again(app, session, four):
     assert four[0].id in reconcile.missing(session, now=utcnow() + timedelta(minutes=2))
 
 
-def test_asking_again_counts_new_jobs_waiting_ones_and_failures_and_never_raises(caplog):
-    def ask(signature_id):
-        if signature_id == 4:
-            raise ConnectionError("Redis went away")
-        return {1: True, 2: False, 3: None}[signature_id]
-
-    result = reconcile.ask_again([1, 2, 3, 4], ask)
-    assert result == reconcile.Reconciled(missing=4, enqueued=1, waiting=1, failed=2)
-    assert "Redis went away" in caplog.text
-
-
-def test_reconciling_asks_for_each_missing_certificate_through_the_job_queue(
+def test_reconciling_asks_for_all_missing_certificates_at_once_through_the_job_queue(
     app, session, four, monkeypatch
 ):
     asked = []
 
-    def record(_app, signature_id):
-        asked.append(signature_id)
-        new = bool(signature_id % 2)
-        return jobs.Enqueued(jobs.certificate_job_id(signature_id), "rq", new=new)
+    def record(_app, signature_ids):
+        asked.append(list(signature_ids))
+        return reconcile.Reconciled(missing=len(signature_ids), enqueued=3, waiting=1, failed=0)
 
-    monkeypatch.setattr(jobs, "enqueue_certificate", record)
+    monkeypatch.setattr(jobs, "enqueue_certificates", record)
     result = reconcile_certificates(app, session, now=utcnow() + timedelta(minutes=2))
-    assert asked == [signature.id for signature in four]
-    assert result.missing == 4 and result.enqueued + result.waiting == 4 and result.failed == 0
+    assert asked == [[signature.id for signature in four]]
+    assert result == reconcile.Reconciled(missing=4, enqueued=3, waiting=1, failed=0)
 
 
 def test_in_eager_mode_reconciling_issues_the_missing_certificates(app, session, four, monkeypatch):

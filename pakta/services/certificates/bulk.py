@@ -20,6 +20,7 @@ script that calls ``export_zip`` must keep its work under ``if __name__ == "__ma
 (``pakta``'s own command line and ``bench/certificates.py`` do).
 """
 
+import logging
 import math
 import os
 import re
@@ -44,7 +45,17 @@ from pakta.keys import certificate as certificate_keys
 from pakta.models import Campaign, IssuedCertificate, Signature, Unit
 from pakta.services.certificates import issuing
 
-__all__ = ["Entry", "entries", "export_zip", "issue_missing", "worker_config"]
+__all__ = [
+    "Batch",
+    "Entry",
+    "entries",
+    "export_zip",
+    "issue_batch",
+    "issue_missing",
+    "worker_config",
+]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -160,6 +171,85 @@ def issue_missing(
             if on_done is not None:
                 on_done(signature_id)
     return done
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What ``issue_batch`` did with each signature it was given."""
+
+    issued: list[int]  # now have a stored certificate (stored here or before)
+    absent: list[int]  # there is no such signature
+    failed: list[int]  # could not be produced or stored this time
+
+
+def issue_batch(
+    make_session: Callable[[], Session], signature_ids: Iterable[int], issuer: issuing.Issuer
+) -> Batch:
+    """Issue and commit the certificates of ``signature_ids`` that have none, reading them in
+    one query and storing them in one write transaction; needs an app context.
+
+    Each certificate is all or nothing on its own: one that fails to render or to store
+    (a savepoint each) is logged and reported in ``failed``, and the others are stored. A
+    certificate stored meanwhile by someone else is kept, as in ``issue_missing``.
+    """
+    wanted = list(dict.fromkeys(signature_ids))
+    produced: list[IssuedCertificate] = []
+    failed: list[int] = []
+    with make_session() as session:
+        signer = certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
+        found = {
+            signature.id: signature
+            for signature in session.scalars(
+                select(Signature).where(Signature.id.in_(wanted)).options(*CERTIFICATE_ROWS)
+            ).unique()
+        }
+        stored = _stored_ids(session, list(found))
+        for signature_id in wanted:
+            if signature_id not in found or signature_id in stored:
+                continue
+            try:
+                produced.append(issuing.produce(session, found[signature_id], issuer, signer))
+            except Exception:
+                log.exception("the certificate of signature %s could not be made", signature_id)
+                failed.append(signature_id)
+        session.rollback()  # end the read transaction before asking for the write lock
+        if produced:
+            failed += _store_each(session, produced)
+    absent = [signature_id for signature_id in wanted if signature_id not in found]
+    issued = [i for i in wanted if i in found and i not in failed]
+    return Batch(issued=issued, absent=absent, failed=failed)
+
+
+def _stored_ids(session: Session, signature_ids: list[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(IssuedCertificate.signature_id).where(
+                IssuedCertificate.signature_id.in_(signature_ids)
+            )
+        )
+    )
+
+
+def _store_each(session: Session, certificates: list[IssuedCertificate]) -> list[int]:
+    """Store each certificate in a savepoint of one transaction, unless one was stored
+    meanwhile; returns the signature ids whose certificate could not be stored."""
+    begin_write(session)
+    taken = _stored_ids(session, [certificate.signature_id for certificate in certificates])
+    failed = []
+    for certificate in certificates:
+        if certificate.signature_id in taken:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(certificate)
+        except IntegrityError:
+            pass  # stored by someone else between our check and our insert: theirs stands
+        except Exception:
+            signature_id = certificate.signature_id
+            log.exception("the certificate of signature %s could not be stored", signature_id)
+            failed.append(signature_id)
+    session.commit()
+    return failed
 
 
 def worker_config(app: Flask) -> dict:

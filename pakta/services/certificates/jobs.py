@@ -75,6 +75,20 @@ def issue_certificate(
         return True
 
 
+def issue_certificates(
+    app: Flask, signature_ids: list[int], make_session: SessionFactory | None = None
+) -> bulk.Batch:
+    """Issue and commit the certificates of many signatures at once (``bulk.issue_batch``):
+    what a batch job runs. Each certificate is all or nothing on its own; the result says
+    which failed, for the caller to ask again."""
+    make_session = make_session or own_sessions(app)
+    with app.app_context():
+        batch = bulk.issue_batch(make_session, signature_ids, issuing.issuer_for_app())
+    if batch.absent:
+        log.warning("certificate batch: there are no signatures %s", batch.absent)
+    return batch
+
+
 def warm_up(app: Flask, make_session: SessionFactory | None = None) -> bool:
     """Produce, and throw away, the newest signature's certificate, storing nothing.
 

@@ -3,13 +3,12 @@
 A certificate job can be lost in ways no retry sees: Redis emptied, a job that failed every
 retry during a longer outage, a worker killed before RQ noticed. The database knows better
 than any queue what is missing, so this looks there: each valid (not revoked) signature
-older than ``GRACE`` without a stored certificate is asked for again. Asking is idempotent
-(one job per signature, and storing settles on one certificate), so running this often,
-from several workers at once, costs only the query.
+older than ``GRACE`` without a stored certificate is asked for again, in batches
+(``pakta.jobs.enqueue_certificates``). Asking is idempotent (a signature already waiting in
+a job is not asked for twice, and storing settles on one certificate), so running this
+often, from several workers at once, costs only the query.
 """
 
-import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,14 +17,8 @@ from sqlalchemy.orm import Session
 
 from pakta.models import IssuedCertificate, Signature
 
-log = logging.getLogger(__name__)
-
 # Younger signatures are left to the job their signing asked for.
 GRACE = timedelta(minutes=1)
-
-# What asking for one certificate answered: True a new job, False one already waiting or
-# running, None asking failed (the callable logs why).
-Ask = Callable[[int], bool | None]
 
 
 @dataclass(frozen=True)
@@ -46,21 +39,4 @@ def missing(session: Session, *, now: datetime, grace: timedelta = GRACE) -> lis
             .where(IssuedCertificate.id.is_(None), Signature.signed_at < now - grace)
             .order_by(Signature.id)
         )
-    )
-
-
-def ask_again(signature_ids: Iterable[int], ask: Ask) -> Reconciled:
-    """Ask for each certificate with ``ask``; an exception counts as a failure and is logged."""
-    counts = {True: 0, False: 0, None: 0}
-    total = 0
-    for signature_id in signature_ids:
-        total += 1
-        try:
-            answer = ask(signature_id)
-        except Exception:
-            log.exception("reconcile: could not ask for the certificate of %s", signature_id)
-            answer = None
-        counts[answer] += 1
-    return Reconciled(
-        missing=total, enqueued=counts[True], waiting=counts[False], failed=counts[None]
     )
