@@ -2,7 +2,8 @@
 
 The policy allows scripts and styles from the app's own files only: templates carry no
 inline script, style attribute or event handler (tests/test_templates_inline.py keeps it
-so), hence no nonces. ``data:`` images are the QR codes the pages embed (pakta.qr).
+so), hence no nonces. ``data:`` images are allowed for QR codes embedded as data URLs
+(pakta.qr.qr_data_uri); an image runs no code.
 """
 
 from flask import Flask, request
