@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pakta.auth import admin_required
 from pakta.db import get_session
@@ -18,8 +18,8 @@ from pakta.forms.admin import (
     paragraphs,
 )
 from pakta.i18n import _
-from pakta.models import AuditEvent, Campaign, Employee, Signature, Unit, utcnow
-from pakta.services import audit, campaigns, roster, units
+from pakta.models import AuditEvent, Campaign, utcnow
+from pakta.services import audit, campaigns, overview, roster, units
 from pakta.timeutil import local_zone, to_local
 from pakta.views.paging import page_number
 from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
@@ -43,14 +43,7 @@ def record(action: str, target_type: str, target_id: object, **details) -> None:
 @login_required
 def index():
     db = get_session()
-    counts = {
-        "units": db.scalar(select(func.count()).select_from(Unit).where(Unit.active)),
-        "employees": db.scalar(select(func.count()).select_from(Employee).where(Employee.active)),
-        "signatures": db.scalar(
-            select(func.count()).select_from(Signature).where(Signature.is_valid)
-        ),
-        "campaigns": db.scalar(select(func.count()).select_from(Campaign)),
-    }
+    counts = overview.counts(db, units.visible_unit_ids(db, current_user))
     return render_template(
         "admin/index.html", counts=counts, campaign=campaigns.current_campaign(db)
     )
