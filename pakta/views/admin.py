@@ -22,7 +22,13 @@ from pakta.models import AuditEvent, Campaign, utcnow
 from pakta.services import audit, campaigns, overview, roster, units
 from pakta.timeutil import local_zone, to_local
 from pakta.views.paging import page_number
-from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
+from pakta.views.uploads import (
+    accept_upload,
+    check_may_import,
+    pending_upload,
+    spend,
+    upload_table,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -213,7 +219,7 @@ def roster_preview(token: str):
         if request.method == "POST"
         else (request.args.get("deactivate_missing") == "1")
     )
-    table = roster.read_table(upload.content, upload.filename)
+    table = upload_table(upload, roster.read_table)
     plan = roster.plan_import(db, table, deactivate_missing=deactivate, within=within)
     if form.validate_on_submit():
         if plan.problems and not form.skip_bad_rows.data:
