@@ -48,7 +48,7 @@ def register_config(app: Flask, config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from pakta import auth, db, i18n, security, templating
+    from pakta import auth, db, headers, i18n, security, templating
 
     # Imported for its session listeners, which keep the rollup tallies current.
     from pakta.services import tallies  # noqa: F401
@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
     templating.init_app(app)
 

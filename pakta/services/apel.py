@@ -201,7 +201,7 @@ def attempt_keys(number: str, address: str) -> tuple[str, str]:
     return keys.attempt_key("nip", number), keys.attempt_key("address", address or "")
 
 
-def _retry_at(session: Session, column, key: str, since: datetime) -> datetime | None:
+def retry_at(session: Session, column, key: str, since: datetime) -> datetime | None:
     """When the count for this key drops below the limit again, or None if it is below now."""
     times = list(
         session.scalars(
@@ -225,8 +225,8 @@ def locked_until(
     found = [
         moment
         for moment in (
-            _retry_at(session, VerificationAttempt.nip_key, nip_key, since),
-            _retry_at(session, VerificationAttempt.address_key, address_key, since),
+            retry_at(session, VerificationAttempt.nip_key, nip_key, since),
+            retry_at(session, VerificationAttempt.address_key, address_key, since),
         )
         if moment is not None
     ]

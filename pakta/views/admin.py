@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from pakta.auth import admin_required
 from pakta.db import begin_write, get_session
@@ -18,10 +17,17 @@ from pakta.forms.admin import (
     paragraphs,
 )
 from pakta.i18n import _
-from pakta.models import Campaign, Employee, Signature, Unit, utcnow
-from pakta.services import audit, campaigns, roster, units
+from pakta.models import Campaign, utcnow
+from pakta.services import audit, campaigns, overview, roster, units
 from pakta.timeutil import local_zone, to_local
-from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
+from pakta.views.paging import page_number
+from pakta.views.uploads import (
+    accept_upload,
+    check_may_import,
+    pending_upload,
+    spend,
+    upload_table,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,14 +48,7 @@ def record(action: str, target_type: str, target_id: object, **details) -> None:
 @login_required
 def index():
     db = get_session()
-    counts = {
-        "units": db.scalar(select(func.count()).select_from(Unit).where(Unit.active)),
-        "employees": db.scalar(select(func.count()).select_from(Employee).where(Employee.active)),
-        "signatures": db.scalar(
-            select(func.count()).select_from(Signature).where(Signature.is_valid)
-        ),
-        "campaigns": db.scalar(select(func.count()).select_from(Campaign)),
-    }
+    counts = overview.counts(db, units.visible_unit_ids(db, current_user))
     return render_template(
         "admin/index.html", counts=counts, campaign=campaigns.current_campaign(db)
     )
@@ -219,7 +218,7 @@ def roster_preview(token: str):
         if request.method == "POST"
         else (request.args.get("deactivate_missing") == "1")
     )
-    table = roster.read_table(upload.content, upload.filename)
+    table = upload_table(upload, roster.read_table)
     plan = roster.plan_import(db, table, deactivate_missing=deactivate, within=within)
     if form.validate_on_submit():
         if plan.problems and not form.skip_bad_rows.data:
@@ -266,7 +265,7 @@ def _audit_filter() -> audit.Filter:
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     per_page = 50
     wanted = _audit_filter()
     db = get_session()

@@ -31,7 +31,7 @@ from pakta.models import ApelSession, Employee, Signature, SignatureMethod, Unit
 from pakta.qr import qr_svg
 from pakta.security import count_as_failure, hashed_key, limiter, signing_failures
 from pakta.services import apel as apel_service
-from pakta.services import audit, campaigns, signing, units
+from pakta.services import apel_locks, audit, campaigns, signing, units
 from pakta.services.certificates import issuing
 from pakta.templating import local_datetime
 from pakta.timeutil import local_zone
@@ -130,6 +130,7 @@ def index():
         sessions=sessions,
         open_ids={s.id for s in sessions if apel_service.is_open(s, now)},
         close_form=ApelCloseForm(),
+        locked=apel_locks.locked_numbers(db, scope, now),
     )
 
 

@@ -8,7 +8,13 @@ from pakta.forms.admin import UnitTreeConfirmForm, UnitTreeUploadForm
 from pakta.i18n import _
 from pakta.services import unit_tree, units
 from pakta.views.admin import record
-from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
+from pakta.views.uploads import (
+    accept_upload,
+    check_may_import,
+    pending_upload,
+    spend,
+    upload_table,
+)
 
 bp = Blueprint("unit_tree", __name__, url_prefix="/admin/unit")
 
@@ -33,7 +39,7 @@ def preview(token: str):
     check_may_import()
     db = get_session()
     pending = pending_upload(token, KIND)
-    table = unit_tree.read_unit_table(pending.content, pending.filename)
+    table = upload_table(pending, unit_tree.read_unit_table)
     plan = unit_tree.plan_unit_tree(db, table, within=units.visible_unit_ids(db, current_user))
     form = UnitTreeConfirmForm()
     if form.validate_on_submit():

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from pakta.db import get_session
 from pakta.models import RosterUpload, utcnow
-from pakta.services.roster import RosterFileError
+from pakta.services.roster import RosterFileError, RosterTable
+from pakta.services.roster.stored import dump_table, load_table
 
 UPLOAD_LIFETIME = timedelta(hours=2)
 
@@ -21,17 +22,25 @@ def check_may_import() -> None:
         abort(403)
 
 
-def accept_upload(field, read: Callable[[bytes, str], object], kind: str) -> RosterUpload | None:
-    """Keeps the file of the form's ``field`` for its preview when ``read`` can read it;
-    otherwise puts why not on the field and returns None."""
+Reader = Callable[[bytes, str], RosterTable]
+
+
+def accept_upload(field, read: Reader, kind: str) -> RosterUpload | None:
+    """Keeps what ``read`` makes of the file of the form's ``field`` for its preview;
+    if it cannot read it, puts why not on the field and returns None."""
     content = field.data.read()
     filename = field.data.filename or kind
     try:
-        read(content, filename)
+        table = read(content, filename)
     except RosterFileError as error:
         field.errors.append(str(error))
         return None
-    return store_upload(content, filename, kind)
+    return store_upload(dump_table(table), filename, kind)
+
+
+def upload_table(upload: RosterUpload, read: Reader) -> RosterTable:
+    """The table read on upload; an upload kept before tables were (its file) is read now."""
+    return load_table(upload.content) or read(upload.content, upload.filename)
 
 
 def store_upload(content: bytes, filename: str, kind: str) -> RosterUpload:

@@ -64,6 +64,7 @@ class LiveServer:
     # Personal links of two more unsigned DISDIK employees, for the signing form's tests.
     form_tokens: list[str] = field(default_factory=list)
     secret_key: str = ""  # the app's, to mint the apel QR token a phone would scan
+    csp_token: str = ""  # one more unsigned DISDIK personal link, for the CSP test only
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -132,6 +133,7 @@ def _demo_facts(app) -> dict:
         "apel_tokens": [tokens[employee.identity_number] for employee in spare[-2:]],
         "form_tokens": [tokens[employee.identity_number] for employee in spare[:2]],
         "apel_signer": _give_verification_code(app, spare[-3].id, APEL_SIGNER_CODE),
+        "csp_token": tokens[spare[-4].identity_number],
         "secret_key": app.config["SECRET_KEY"],
         "tokens": chosen,
         "operator_email": demo.OPERATOR_EMAIL,

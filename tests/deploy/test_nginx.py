@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bench._common import HOST, Browser, free_port
-from pakta import ROOT
+from pakta import ROOT, headers
 from pakta.config import DEFAULTS
 from pakta.keys import seal
 from tests.deploy.conftest import post_form, signing_form
@@ -170,6 +170,11 @@ def test_nginx_sends_plain_http_to_https_and_serves_static_files_for_a_year(site
     assert response.status == 200
     assert css == (ROOT / "pakta" / "static" / stylesheet.group(2)).read_bytes()
     assert "max-age=31536000" in response.headers["Cache-Control"]
+    # nginx serves these itself: the same security headers as the app's answers.
+    assert response.headers["Content-Security-Policy"] == headers.CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Strict-Transport-Security"] == headers.HSTS
     assert browser.request("GET", "/healthz")[0] == 200
 
 

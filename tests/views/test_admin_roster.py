@@ -128,3 +128,21 @@ def test_an_operator_imports_for_their_own_unit_and_rows_elsewhere_are_refused(
     assert done.status_code == 200
     imported = session.scalars(select(Employee.name)).all()
     assert imported == ["Budi Santoso"]
+
+
+def test_the_file_is_read_once_on_upload_not_again_for_the_preview_or_the_import(
+    client, auth, admin_user, units, session, monkeypatch
+):
+    from pakta.services import roster
+
+    auth.login()
+    location = upload(client, GOOD).headers["Location"]
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(roster, "read_table", never)
+    assert "Budi Santoso" in client.get(location).text
+    assert client.get(location, query_string={"deactivate_missing": "1"}).status_code == 200
+    assert client.post(location, data={}).status_code == 200
+    assert employees(session) == 2

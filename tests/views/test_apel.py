@@ -18,7 +18,7 @@ from pakta.models import (
     VerificationAttempt,
     utcnow,
 )
-from pakta.services import apel, signing
+from pakta.services import apel, links, signing
 from pakta.services.certificates import revocations
 from tests.conftest import add_people
 
@@ -549,3 +549,53 @@ def test_one_address_guessing_apels_and_links_gets_a_429_before_its_60th_try(
     statuses = [client.get(guesses[n % 3], environ_base=OFFICE).status_code for n in range(60)]
     assert 429 in statuses and statuses.index(429) < 59
     assert set(statuses[: statuses.index(429)]) == {404}
+
+
+# -- a NIP locked out of the apel entry -----------------------------------------------------
+
+
+def lock_out(client, made, number=BUDI):
+    for n in range(apel.MAX_FAILED_ATTEMPTS):
+        identify(client, made, number=number, code="000000", address=f"10.9.0.{n}")
+    assert identify(client, made, number=number, address="10.9.1.1").status_code == 429
+
+
+def test_a_locked_nip_still_signs_through_the_personal_link(
+    client, session, campaign, dinkes_apel, budi
+):
+    from tests.views.test_signing import ALL_POINTS as POINTS
+
+    lock_out(client, dinkes_apel)
+    rows = links.export_rows(session, campaign, None, None)
+    session.commit()
+    token = next(row.token for row in rows if row.identity_number == BUDI)
+    response = client.post(f"/s/{token}", data={"signature": signature_data_url(), **POINTS})
+    assert response.status_code == 303
+    assert session.scalar(select(Signature.method)) == SignatureMethod.PERSONAL_LINK
+
+
+def test_a_locked_nip_still_signs_at_the_kiosk(
+    client, auth, session, operator_user, dinkes_apel, budi
+):
+    lock_out(client, dinkes_apel)
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    response = client.post(
+        f"/kiosk/tanda-tangan/{budi.id}", data={"signature": signature_data_url(), **ALL_POINTS}
+    )
+    assert response.status_code == 303
+    assert session.scalar(select(Signature.method)) == SignatureMethod.KIOSK
+
+
+def test_the_operators_apel_page_lists_locked_nips_masked_with_their_unlock_time(
+    client, auth, session, operator_user, dinkes_apel, budi
+):
+    auth.login(email=operator_user.email)
+    assert "locked out of the apel entry" not in client.get("/apel/").text
+    # The tries come from other addresses: strong session protection logged the operator out.
+    lock_out(client, dinkes_apel)
+    auth.login(email=operator_user.email)
+    page = client.get("/apel/").text
+    assert "locked out of the apel entry" in page
+    assert "*" * 15 + BUDI[-3:] in page and BUDI not in page
+    assert re.search(r"<td>\d\d\.\d\d WIB</td>", page), page

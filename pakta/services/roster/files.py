@@ -32,8 +32,13 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_ROWS = 100_000
 # A title block above the header ("DAFTAR PEGAWAI ...") is common; look this far for the header.
 HEADER_SEARCH_ROWS = 10
-# Refuse workbooks that would unpack to more than this (a 100,000-row roster is far smaller).
-MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024
+# Refuse workbooks that would unpack to more than a roster of MAX_ROWS could: a 100,000-row
+# roster with all ten columns filled long (names with titles, 70-character positions and unit
+# names, emails), saved by openpyxl with inline strings, unpacks to 80.4 MB, 803 bytes a row
+# (Excel's shared strings make it smaller). A zip bomb is refused on its declared sizes,
+# before anything is inflated; zipfile never inflates an entry past its declared size.
+UNPACKED_BYTES_PER_ROW = 1_000
+MAX_XLSX_UNPACKED_BYTES = MAX_ROWS * UNPACKED_BYTES_PER_ROW
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"

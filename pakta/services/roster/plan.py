@@ -161,17 +161,13 @@ def _place_units(
                 continue
             existing = stored.get(row.number)
             if within is not None and existing is not None and existing.unit_id not in within:
+                # Which unit, an operator may not know: the roster of the rest of the
+                # Pemda is not theirs to read, one NIP at a time.
                 message = _l(
-                    "This person is on the roster of unit {code}, outside your unit: ask an "
-                    "admin to move them."
+                    "This person is on the roster of a unit outside your units: ask an admin "
+                    "to move them."
                 )
-                row_problems = [
-                    RowProblem(
-                        row.row,
-                        "nip",
-                        str(message).format(code=_shown(tree.code_of_id(existing.unit_id))),
-                    )
-                ]
+                row_problems = [RowProblem(row.row, "nip", str(message))]
             else:
                 row_problems = tree.state(row)
             if row_problems:

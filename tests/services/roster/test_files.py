@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pakta.services.roster import MAX_ROWS, RosterFileError, plan_import, read_table
+from pakta.services.roster.files import MAX_XLSX_UNPACKED_BYTES
 from tests.services.roster.conftest import nip, only_problem
 
 
@@ -251,3 +252,39 @@ def test_read_table_raises_nothing_but_roster_file_error_on_any_text(text):
                 read_table(candidate.encode(encoding, errors="replace"), "roster.csv")
             except RosterFileError as error:
                 assert str(error)
+
+
+def zip_bomb(unpacked: int) -> bytes:
+    """A workbook whose sheet declares (and holds) ``unpacked`` bytes of blanks: tiny packed."""
+    out = io.BytesIO()
+    source_file = io.BytesIO(to_xlsx(["nip", "nama", "unit_kode"]))
+    with (
+        zipfile.ZipFile(source_file) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb,
+    ):
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                bomb.writestr(info, source.read(info))
+        with bomb.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            chunk = b" " * (1 << 20)
+            for _ in range(unpacked // len(chunk)):
+                sheet.write(chunk)
+            sheet.write(b" " * (unpacked % len(chunk)))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size_before_anything_is_inflated(monkeypatch):
+    bomb = zip_bomb(MAX_XLSX_UNPACKED_BYTES + 1)
+    assert len(bomb) < 200_000
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    with pytest.raises(RosterFileError, match="too large to read"):
+        read_table(bomb, "roster.xlsx")
+
+
+def test_the_unpacked_cap_is_what_the_largest_roster_needs_not_more():
+    # Measured: 803 bytes a row for ten long columns with inline strings (files.py).
+    assert MAX_ROWS * 803 <= MAX_XLSX_UNPACKED_BYTES <= MAX_ROWS * 1_000

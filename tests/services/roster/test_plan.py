@@ -264,12 +264,15 @@ def test_an_operator_cannot_move_their_unit_or_a_sub_unit_out_of_it(session, uni
     assert plan.unit_reparents == []
 
 
-def test_an_operator_cannot_take_over_someone_on_another_units_roster(session, units):
+def test_an_operator_cannot_take_over_someone_on_another_units_roster_nor_learn_which(
+    session, units
+):
     import_rows(session, roster_rows(1, units=("DISDIK",)))
     rows = roster_rows(1, units=("DINKES",))
     plan = plan_rows(session, rows, within=scope(units, "DINKES", "DINKES-P2P"))
     assert [(p.row, p.column) for p in plan.problems] == [(2, "nip")]
-    assert "DISDIK" in plan.problems[0].message
+    assert "DISDIK" not in plan.problems[0].message  # which unit is not the operator's to know
+    assert "outside your units" in plan.problems[0].message
     assert plan.updates == []
 
 
