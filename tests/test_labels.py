@@ -12,8 +12,9 @@ from pakta.models import RevocationAction, SignatureMethod
 
 SOURCE = Path(pakta.__file__).parent
 # The audit helpers called with positional arguments: where their action and kind sit
-# (views' record(action, target_type, ...) and the commands' audit_import(session, ...)).
-POSITIONS = {"record": (0, 1), "audit_import": (1, 2)}
+# (views' record(action, target_type, ...), record_failure(action, ...) and the commands'
+# audit_import(session, ...)).
+POSITIONS = {"record": (0, 1), "record_failure": (0, None), "audit_import": (1, 2)}
 
 
 def _strings(node: ast.expr | None) -> set[str]:
@@ -32,7 +33,7 @@ def _arguments(call: ast.Call, name: str) -> tuple[ast.expr | None, ast.expr | N
     if "action" in given:  # audit.record(session, actor=..., action=..., target_type=...)
         return given["action"], given.get("target_type")
     action_at, kind_at = POSITIONS[name]
-    return call.args[action_at], call.args[kind_at]
+    return call.args[action_at], None if kind_at is None else call.args[kind_at]
 
 
 def audit_codes() -> tuple[set[str], set[str]]:
