@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime
 
 from pakta import formats, labels
@@ -22,6 +22,18 @@ def _static_digest(path: str) -> str:
 
 def static_url(path: str) -> str:
     """A static URL that changes with the file, so it can be cached for a year."""
+    if not has_request_context():
+        return _versioned(path)
+    # Every page asks for the same few files: each URL is built once per app and script
+    # root (a proxy's prefix) rather than by a url_for a file on every page.
+    known = current_app.extensions.setdefault("pakta.static_urls", {})
+    key = (request.script_root, path)
+    if key not in known:
+        known[key] = _versioned(path)
+    return known[key]
+
+
+def _versioned(path: str) -> str:
     return url_for("static", filename=path, v=_static_digest(path))
 
 
