@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         demo,
         keys,
         links,
+        purge,
         rollups,
         roster,
         tokens,
@@ -58,3 +59,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup.backup_command)
     app.cli.add_command(backup.restore_command)
     app.cli.add_command(check.check_command)
+    app.cli.add_command(purge.purge_command)
