@@ -21,12 +21,19 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
+    register_logging()
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
     return app
+
+
+def register_logging() -> None:
+    from pakta import logmask
+
+    logmask.install()
 
 
 def register_config(app: Flask, config: dict | None) -> None:

@@ -25,6 +25,8 @@ from pakta import create_app, migrate
 from pakta.config import normalize_database_url
 from pakta.db import database, get_session, make_engine
 
+pytest_plugins = ["tests.logleaks"]
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
 
