@@ -1,5 +1,6 @@
 """What a hostile or merely unusual user types or uploads, as Hypothesis strategies."""
 
+import base64
 import io
 import zipfile
 
@@ -94,3 +95,9 @@ upload_names = st.sampled_from(
         "a\x00.csv",
     ]
 )
+
+# What signature-pad.js sends: a data: URL, here carrying SVG, HTML or garbage as "PNG".
+image_data_urls = st.tuples(
+    st.sampled_from(["data:image/png;base64,", "data:image/svg+xml;base64,", "data:text/html,"]),
+    hostile_file.map(lambda body: base64.b64encode(body).decode()),
+).map("".join)
