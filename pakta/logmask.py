@@ -52,7 +52,13 @@ class MaskSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "pakta_masked", False):
             return True
-        record.msg = mask(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - any error of the caller's format string
+            # A call whose arguments do not fit its format: left for logging to report when
+            # it is emitted, as it always does, rather than raised into the caller here.
+            return True
+        record.msg = mask(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             # The formatted traceback is cached on the record (logging.Formatter.format's

@@ -32,3 +32,10 @@ def test_every_record_made_after_the_app_exists_is_masked_with_its_traceback(app
     text = caplog.text
     assert "/s/hZ2p…" in text and "***************001" in text
     assert "hZ2pRK30cB5txfTSc7oGCc8s" not in text and "198609262015051001" not in text
+
+
+def test_a_record_whose_arguments_do_not_fit_its_format_is_left_for_logging_to_report():
+    record = logging.LogRecord("pakta", logging.WARNING, __file__, 1, "%d of %d", ("x",), None)
+
+    assert logmask.MaskSecrets().filter(record) is True
+    assert record.args == ("x",)
