@@ -55,13 +55,14 @@ def register_config(app: Flask, config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from pakta import auth, db, i18n, security, templating
+    from pakta import auth, db, i18n, input_guard, security, templating
 
     # Imported for its session listeners, which keep the rollup tallies current.
     from pakta.services import tallies  # noqa: F401
 
     db.init_app(app)
     i18n.init_app(app)
+    input_guard.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     templating.init_app(app)
