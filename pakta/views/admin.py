@@ -21,6 +21,7 @@ from pakta.i18n import _
 from pakta.models import AuditEvent, Campaign, Employee, Signature, Unit, utcnow
 from pakta.services import audit, campaigns, roster, units
 from pakta.timeutil import local_zone, to_local
+from pakta.views.paging import page_number
 from pakta.views.uploads import accept_upload, check_may_import, pending_upload, spend
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -249,7 +250,7 @@ def roster_preview(token: str):
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     per_page = 50
     events = (
         get_session()

@@ -20,6 +20,7 @@ from pakta.models import Campaign, utcnow
 from pakta.services import audit, campaigns, rollups, units
 from pakta.services.certificates import revocations
 from pakta.timeutil import local_zone
+from pakta.views.paging import page_number
 
 bp = Blueprint("rollups", __name__, url_prefix="/admin/rekap")
 
@@ -126,7 +127,7 @@ def unit(code: str):
         abort(404)
     rows = rollups.unit_rollups(db, campaign.id, root_unit_ids={target.id}, view=view)
     head = rows[0] if rows else None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     people, has_next = rollups.employees_page(
         db, campaign.id, {row.unit_id for row in rows}, page=page, per_page=PEOPLE_PER_PAGE
     )

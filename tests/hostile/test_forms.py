@@ -66,7 +66,10 @@ FORMS = {
     "pemda settings": Form("/admin/pengaturan/", ("name",), files=("logo",), admin=True),
     "roster upload": Form("/admin/roster", (), files=("roster",), admin=True),
     "unit tree upload": Form("/admin/unit/impor", (), files=("tree",), admin=True),
-    "new API token": Form("/admin/token/baru", ("name", "unit"), admin=True),
+    # A new token is shown once on the answer itself, never behind a redirect.
+    "new API token": Form(
+        "/admin/token/baru", ("name", "unit"), admin=True, may_write=("api_token", "audit_event")
+    ),
     "rollup settings": Form("/admin/rekap/pengaturan", ("threshold",), admin=True),
     "password change": Form(
         "/akun/kata-sandi", ("current_password", "new_password", "confirm"), admin=True
