@@ -21,12 +21,19 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
+    register_logging()
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
     return app
+
+
+def register_logging() -> None:
+    from pakta import logmask
+
+    logmask.install()
 
 
 def register_config(app: Flask, config: dict | None) -> None:
@@ -48,13 +55,14 @@ def register_config(app: Flask, config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from pakta import auth, db, headers, i18n, security, templating
+    from pakta import auth, db, headers, i18n, input_guard, security, templating
 
     # Imported for its session listeners, which keep the rollup tallies current.
     from pakta.services import tallies  # noqa: F401
 
     db.init_app(app)
     i18n.init_app(app)
+    input_guard.init_app(app)
     security.init_app(app)
     headers.init_app(app)
     auth.init_app(app)

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         keys,
         links,
         log,
+        purge,
         rollups,
         roster,
         tokens,
@@ -62,3 +63,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(check.check_command)
     app.cli.add_command(audit.audit_group)
     app.cli.add_command(log.log_group)
+    app.cli.add_command(purge.purge_command)

@@ -51,6 +51,9 @@ DEFAULTS = {
     # The Pemda's name and logo (a PNG or JPEG file) while the admin settings leave them empty.
     "PEMDA_NAME": "",
     "PEMDA_LOGO": None,
+    # Days a signature's address and browser, and an admin action's address, are kept before
+    # `pakta purge` blanks them (docs/privacy.md): the evidence outlives an election's disputes.
+    "RETENTION_DAYS": 365,
 }
 
 

@@ -234,6 +234,9 @@ def _paths() -> dict:
                 ],
                 "responses": {
                     "200": _json(_ref("schemas", "Verdict"), "The verdict, whatever it is."),
+                    "400": _error("The code holds a NUL character, which no request may."),
+                    # The router matches no path holding a line break: no code has one.
+                    "404": _error("The code holds a line break, which no certificate's has."),
                     "429": _ref("responses", "TooManyRequests"),
                 },
             }

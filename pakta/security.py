@@ -30,6 +30,10 @@ FAILURES_PER_ADDRESS = "50 per minute"
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    # Limits are on unless this app's settings say otherwise. Flask-Limiter's own default is
+    # the switch the previous ``init_app`` left on the shared ``limiter``: without this line
+    # an app made after one with limits off (as the tests make) silently ran without them.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     # Redis keeps limits shared between app processes; memory is enough for one.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     # No X-RateLimit-* headers: each costs the storage two more round trips (GET, TTL) on

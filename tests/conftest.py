@@ -18,12 +18,22 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 
 from pakta import create_app, migrate
 from pakta.config import normalize_database_url
 from pakta.db import database, get_session, make_engine
+
+pytest_plugins = ["tests.logleaks"]
+
+# The same examples on every run, so CI is reproducible and a failure reruns as it failed;
+# HYPOTHESIS_PROFILE=explore draws new ones, more of them, to hunt. No deadline: the machine
+# running the suite is shared, and slowness is measured by the benchmarks (bench/).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"

@@ -2,7 +2,10 @@
 
 The log's entries, its checkpoints and the audit trail refuse UPDATE and DELETE through a
 trigger, on PostgreSQL and SQLite alike: only someone who can drop the trigger (the tables'
-owner) can rewrite them, and `pakta audit verify` shows what they did.
+owner) can rewrite them, and `pakta audit verify` shows what they did. One change is let
+through on the audit trail: blanking an event's client address and nothing else, which is
+what `pakta purge` does after the retention period (UU 27/2022); the log keeps only a keyed
+hash of the address.
 
 Revision ID: 0012
 Revises: 0011
@@ -21,6 +24,10 @@ depends_on = None
 
 EMPTY_ROOT = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 APPEND_ONLY = ('log_entry', 'log_checkpoint', 'audit_event')
+# The audit trail's columns that a purge must leave as they were.
+AUDIT_KEPT = (
+    'id', 'occurred_at', 'actor_id', 'actor', 'action', 'target_type', 'target_id', 'details'
+)
 
 
 def upgrade() -> None:
@@ -72,17 +79,30 @@ def upgrade() -> None:
             "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME "
             "USING ERRCODE = 'insufficient_privilege'; END $$"
         )
+        op.execute(
+            "CREATE FUNCTION pakta_audit_purge_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF TG_OP = 'UPDATE' AND NEW.ip_address = '' "
+            "AND to_jsonb(NEW) - 'ip_address' = to_jsonb(OLD) - 'ip_address' THEN RETURN NEW; "
+            "END IF; RAISE EXCEPTION '% is append-only', TG_TABLE_NAME "
+            "USING ERRCODE = 'insufficient_privilege'; END $$"
+        )
         for table in APPEND_ONLY:
+            guard = 'pakta_audit_purge_only' if table == 'audit_event' else 'pakta_refuse_change'
             op.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION pakta_refuse_change()"
+                f"FOR EACH ROW EXECUTE FUNCTION {guard}()"
             )
     else:
+        purge_only = " AND ".join(f"NEW.{column} IS OLD.{column}" for column in AUDIT_KEPT)
         for table in APPEND_ONLY:
             for change in ('UPDATE', 'DELETE'):
+                allowed = (
+                    f" WHEN NOT (NEW.ip_address = '' AND {purge_only})"
+                    if (table, change) == ('audit_event', 'UPDATE') else ""
+                )
                 op.execute(
-                    f"CREATE TRIGGER {table}_no_{change.lower()} BEFORE {change} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                    f"CREATE TRIGGER {table}_no_{change.lower()} BEFORE {change} ON {table}"
+                    f"{allowed} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
                 )
 
 
@@ -91,6 +111,7 @@ def downgrade() -> None:
         for table in APPEND_ONLY:
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
         op.execute("DROP FUNCTION pakta_refuse_change()")
+        op.execute("DROP FUNCTION pakta_audit_purge_only()")
     else:
         for table in APPEND_ONLY:
             for change in ('update', 'delete'):

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from pakta.forms.base import PaktaForm
 from pakta.i18n import _l
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(PaktaForm):
     roster = FileField(
         _l("Roster file (CSV or XLSX)"),
         validators=[
@@ -17,7 +17,7 @@ class RosterUploadForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class UnitTreeUploadForm(FlaskForm):
+class UnitTreeUploadForm(PaktaForm):
     tree = FileField(
         _l("Unit tree file (CSV or XLSX)"),
         validators=[
@@ -28,17 +28,17 @@ class UnitTreeUploadForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class UnitTreeConfirmForm(FlaskForm):
+class UnitTreeConfirmForm(PaktaForm):
     submit = SubmitField(_l("Import the unit tree"))
 
 
-class RosterConfirmForm(FlaskForm):
+class RosterConfirmForm(PaktaForm):
     skip_bad_rows = BooleanField(_l("Import the good rows and skip the bad ones"))
     deactivate_missing = BooleanField(_l("Deactivate employees who are not in this file"))
     submit = SubmitField(_l("Import"))
 
 
-class CampaignDetailsForm(FlaskForm):
+class CampaignDetailsForm(PaktaForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
     # Empty: the Pemda's name from the settings (services.pemda.letterhead).
     issuing_authority = StringField(
@@ -71,7 +71,7 @@ class NewCampaignForm(CampaignDetailsForm):
     )
 
 
-class PactTextForm(FlaskForm):
+class PactTextForm(PaktaForm):
     heading = StringField(_l("Heading"), validators=[DataRequired(), Length(max=255)])
     preamble = TextAreaField(_l("Opening sentence"), validators=[Optional(), Length(max=2000)])
     points = TextAreaField(
@@ -98,7 +98,7 @@ def paragraphs(text: str) -> list[str]:
     return blocks
 
 
-class LogoForm(FlaskForm):
+class LogoForm(PaktaForm):
     logo = FileField(
         _l("Logo of the issuing authority (PNG or JPEG, at most 512 KB)"),
         validators=[

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from pakta.forms.base import PaktaForm
 from pakta.i18n import _l
 from pakta.services.certificates.revocations import REASON_LABELS
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PaktaForm):
     """Asked in two steps: the reason and note, then a page that names who loses what."""
 
     # The empty first choice: a reason is chosen on purpose, never by default.
@@ -33,6 +33,6 @@ class RevokeForm(FlaskForm):
         return self.confirmed.data == "yes"
 
 
-class ReinstateForm(FlaskForm):
+class ReinstateForm(PaktaForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Reinstate the certificate"))

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
+from pakta.forms.base import PaktaForm
 from pakta.i18n import _l
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(PaktaForm):
     """Sending reminder emails is confirmed with a tick, so a stray click sends nothing."""
 
     confirm = BooleanField(

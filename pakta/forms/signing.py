@@ -1,9 +1,9 @@
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SearchField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from pakta.forms.base import PaktaForm
 from pakta.i18n import _l
 
 
@@ -11,7 +11,7 @@ def new_submission_id() -> str:
     return secrets.token_urlsafe(18)
 
 
-class SignForm(FlaskForm):
+class SignForm(PaktaForm):
     # The drawn signature as a data: URL written by signature-pad.js.
     signature = HiddenField(validators=[Optional(), Length(max=300_000)])
     # Chosen when the form is shown; a resent or retried form carries the same one.
@@ -26,17 +26,17 @@ class SignForm(FlaskForm):
     submit = SubmitField(_l("Sign the pact"))
 
 
-class KioskSearchForm(FlaskForm):
+class KioskSearchForm(PaktaForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
     q = SearchField(_l("Your name or NIP"), validators=[Optional(), Length(max=100)])
 
 
-class KioskStartForm(FlaskForm):
+class KioskStartForm(PaktaForm):
     submit = SubmitField(_l("Start kiosk mode"))
 
 
-class KioskExitForm(FlaskForm):
+class KioskExitForm(PaktaForm):
     password = PasswordField(_l("Operator password"), validators=[DataRequired()])
     submit = SubmitField(_l("Leave kiosk mode"))

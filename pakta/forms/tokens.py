@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from pakta.forms.base import PaktaForm
 from pakta.i18n import _l
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(PaktaForm):
     name = StringField(
         _l("Name (who or what uses it)"),
         validators=[DataRequired(_l("Give the token a name.")), Length(max=128)],
@@ -15,5 +15,5 @@ class NewTokenForm(FlaskForm):
     submit = SubmitField(_l("Create token"))
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(PaktaForm):
     submit = SubmitField(_l("Revoke"))

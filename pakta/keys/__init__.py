@@ -83,3 +83,12 @@ def log_identity_digest(identity_number: str, secret: str | None = None) -> str:
     """
     key = _derived_key("pakta:log-identity:v1", secret)
     return hmac.new(key, identity_number.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def log_address_digest(address: str, secret: str | None = None) -> str:
+    """A client address as the audit log keeps it: a keyed hash ("" when none was
+    recorded), so that the log holds no address that ``pakta purge`` could not remove."""
+    if not address:
+        return ""
+    key = _derived_key("pakta:log-address:v1", secret)
+    return hmac.new(key, address.strip().encode(), hashlib.sha256).hexdigest()

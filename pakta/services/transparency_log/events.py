@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
 
-from pakta.keys import log_identity_digest
+from pakta.keys import log_address_digest, log_identity_digest
 from pakta.models import (
     AuditEvent,
     LogName,
@@ -78,9 +78,14 @@ def audit_fields(event: AuditEvent) -> dict[str, Any]:
         "action": event.action,
         "target_type": event.target_type,
         "target_id": event.target_id,
-        "ip_address": event.ip_address or "",
+        "address": log_address_digest(event.ip_address),
         "details": event.details or {},
     }
+
+
+# Fields that ``pakta purge`` blanks in the record after the retention period: a blank one
+# in the record is a purge, not tampering, and is not compared with the log's digest.
+PURGEABLE = frozenset({"address"})
 
 
 # Whether the person signed the campaign before (that signature was revoked); earlier rows

@@ -230,6 +230,7 @@ def _cross_check(report: Report, logged: dict, records: Iterable) -> None:
             name
             for name in set(fields) | set(entry.fields)
             if fields.get(name) != entry.fields.get(name)
+            and not (name in events.PURGEABLE and fields.get(name) == "")
         )
         if changed or kind_differs:
             report.add(

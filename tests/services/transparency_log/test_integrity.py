@@ -227,9 +227,48 @@ def test_the_database_refuses_to_change_or_delete_append_only_rows(own_app, hist
         checkpoints.create(db, signer, "https://pakta.test", LogName.SIGNING)
         db.commit()
     engine = database(own_app).engine
-    for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+    change = f"UPDATE {table} SET id = id + 1000"
+    for statement in (change, f"DELETE FROM {table}"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_the_audit_trail_lets_a_purge_blank_an_address_and_nothing_else(own_app, history):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from pakta.db import database
+
+    engine = database(own_app).engine
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET ip_address = '' WHERE id = 1"))
+    for statement in (
+        "UPDATE audit_event SET ip_address = '10.0.0.9' WHERE id = 1",
+        "UPDATE audit_event SET ip_address = '', actor = 'someone else' WHERE id = 1",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_a_purged_address_is_not_tampering_but_a_changed_one_is(own_app, history):
+    from sqlalchemy import text
+
+    from pakta.db import database
+    from pakta.services import audit
+
+    with own_app.app_context():
+        db = get_session()
+        event = audit.record(
+            db, actor="cli:t", action="t", target_type="t", target_id=1, ip_address="198.51.100.4"
+        )
+        db.commit()
+        event_id = event.id
+    with database(own_app).engine.begin() as connection:  # what pakta purge does
+        connection.execute(text(f"UPDATE audit_event SET ip_address = '' WHERE id = {event_id}"))
+    assert problems(own_app, LogName.AUDIT)[0] == []
+    tamper(own_app, f"UPDATE audit_event SET ip_address = '10.1.1.1' WHERE id = {event_id}")
+    found, _ = problems(own_app, LogName.AUDIT)
+    assert found and all(kind == "changed" for kind, _seq in found)
 
 
 def test_an_entry_whose_body_is_not_an_object_is_named_not_a_crash(own_app, history):
