@@ -24,10 +24,10 @@ from bench.apel.client import signature_data_url
 from bench.apel.servers import gunicorn
 from pakta import create_app, keys, migrate
 from pakta.db import database, get_session, make_engine
-from pakta.models import Employee, Signature, Unit
+from pakta.models import Employee, Signature, Unit, utcnow
 from pakta.services import accounts, apel, links
 from tests import servers
-from tests.conftest import PASSWORD, add_people, fresh_database, make_campaign
+from tests.conftest import PASSWORD, TOTP_SECRET, add_people, fresh_database, make_campaign
 
 SECRET = "node-test-secret-key-that-is-long-enough-0123456789"
 ADMIN = "admin@contoh.go.id"
@@ -110,6 +110,9 @@ def _populate(app) -> tuple[str, list[str], list[str], list[int]]:
         admin = accounts.create_user(
             session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
         )
+        # Admins work only with two-step login on; the tests' browsers answer the code step.
+        admin.totp_secret = TOTP_SECRET
+        admin.totp_confirmed_at = utcnow()
         campaign = make_campaign(session)
         add_people(session, unit, PEOPLE, 0, campaign, "19860926201505", email=False)
         people = session.scalars(select(Employee).order_by(Employee.identity_number)).all()
