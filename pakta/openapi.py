@@ -333,6 +333,7 @@ def _paths() -> dict:
                 "responses": {
                     "200": _json(_ref("schemas", "ConsistencyProof"), "The proof."),
                     "400": _ref("responses", "BadRequest"),
+                    "404": _ref("responses", "NotFound"),
                     "429": _ref("responses", "TooManyRequests"),
                 },
             }

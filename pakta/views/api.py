@@ -206,7 +206,9 @@ def consistency_proof():
     try:
         proof = proofs.consistency(db, log, old, new)
     except merkle.ProofError:
-        return bad_request(_("No consistency proof exists between these tree sizes."))
+        # Well-formed sizes the log has no proof between (not reached yet, or old > new):
+        # that proof does not exist, like an unknown certificate's.
+        abort(404)
     response = jsonify(
         {"log": log.value, "old_size": old, "new_size": new, "proof": [n.hex() for n in proof]}
     )

@@ -28,12 +28,13 @@ class Form:
     files: tuple[str, ...] = ()
     fixed: dict = field(default_factory=dict)
     admin: bool = False
-    # Tables a refused request does write by design (failed apel checks are counted).
+    # Tables a refused request does write by design (failed apel checks are counted, failed
+    # logins audited; every audit event is also an entry of the audit log).
     may_write: tuple[str, ...] = ()
 
 
 FORMS = {
-    "login": Form("/masuk", ("email", "password")),
+    "login": Form("/masuk", ("email", "password"), may_write=("audit_event", "log_entry")),
     "personal link": Form(
         "/s/{token}", ("typed_name", "signature", "submission_id"), fixed={"points": ["1", "2"]}
     ),
@@ -68,7 +69,10 @@ FORMS = {
     "unit tree upload": Form("/admin/unit/impor", (), files=("tree",), admin=True),
     # A new token is shown once on the answer itself, never behind a redirect.
     "new API token": Form(
-        "/admin/token/baru", ("name", "unit"), admin=True, may_write=("api_token", "audit_event")
+        "/admin/token/baru",
+        ("name", "unit"),
+        admin=True,
+        may_write=("api_token", "audit_event", "log_entry"),
     ),
     "rollup settings": Form("/admin/rekap/pengaturan", ("threshold",), admin=True),
     "password change": Form(

@@ -72,7 +72,11 @@ def test_the_consistency_proof_links_two_checkpoints(app, client, session, signe
     assert base64.b64decode(new.note.split("\n")[2]).hex() == new.root_hash
 
 
-def test_a_consistency_request_without_sizes_or_beyond_the_log_is_a_bad_request(client, signed):
+def test_a_consistency_request_without_sizes_or_for_another_log_is_a_bad_request(client, signed):
     assert client.get("/api/v1/consistency?old=1").status_code == 400
-    assert client.get("/api/v1/consistency?old=1&new=999999").status_code == 400
     assert client.get("/api/v1/consistency?old=1&new=1&log=other").status_code == 400
+
+
+def test_a_consistency_proof_beyond_the_log_or_backwards_is_not_found(client, signed):
+    assert client.get("/api/v1/consistency?old=1&new=999999").status_code == 404
+    assert client.get("/api/v1/consistency?old=2&new=1").status_code == 404

@@ -141,7 +141,12 @@ def test_the_printed_link_of_either_version_opens_the_verdict_and_a_flipped_one_
     assert verdict_block(client.get(flip(path, len(path) - 20)).text) == "verdict-bad"
 
 
-@pytest.mark.parametrize("token", ["garbage", "x" * 700, "%00", "AAAA", "../../etc/passwd"])
+def test_a_nul_in_the_code_is_refused_before_any_check_in_indonesian(client):
+    response = client.get("/v/%00")
+    assert response.status_code == 400 and 'lang="id"' in response.text
+
+
+@pytest.mark.parametrize("token", ["garbage", "x" * 700, "AAAA", "../../etc/passwd"])
 def test_garbage_is_invalid(client, app, signing_key, token):
     response = client.get(f"/v/{token}")
     assert response.status_code == 200
