@@ -7,6 +7,7 @@ runs Debian's nginx as a child process. Skipped where nginx is not installed.
 
 import http.client
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -31,6 +32,7 @@ SHIPPED = ROOT / "deploy" / "nginx" / "pakta.conf"
 SIGNER_ADDRESS = "127.0.0.2"
 
 MAIN = """
+{user}
 worker_processes 1;
 pid {prefix}/nginx.pid;
 events {{ worker_connections 64; }}
@@ -85,7 +87,10 @@ def proxy(request, tmp_path_factory):
     ports = free_port(), free_port()
     instance = site.node_environment["PAKTA_INSTANCE_PATH"]
     (prefix / "pakta.conf").write_text(render(site.node_ports, *ports, instance))
-    (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix))
+    # Under root nginx's workers would run as nobody, who may not reach the checkout's static
+    # files (a fresh clone in a 0700 temporary folder): the test's own user serves them.
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+    (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix, user=user))
     process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our arguments
         nginx(prefix, "-g", "daemon off;"),
         stdin=subprocess.DEVNULL,

@@ -80,3 +80,5 @@ def test_a_consistency_request_without_sizes_or_for_another_log_is_a_bad_request
 def test_a_consistency_proof_beyond_the_log_or_backwards_is_not_found(client, signed):
     assert client.get("/api/v1/consistency?old=1&new=999999").status_code == 404
     assert client.get("/api/v1/consistency?old=2&new=1").status_code == 404
+    # Past any database integer: answered from the log's head, never sent to the database.
+    assert client.get("/api/v1/consistency?old=240&new=430533939597020").status_code == 404

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pakta.models import LogCheckpoint, LogEntry, LogName
+from pakta.models import LogCheckpoint, LogEntry, LogHead, LogName
 from pakta.services.transparency_log import checkpoints, merkle
 from pakta.services.transparency_log.entries import read_head
 from pakta.services.transparency_log.events import SIGNING_TYPES
@@ -23,6 +23,10 @@ def leaf_hashes(session: Session, log: LogName, size: int) -> list[bytes]:
 
 
 def consistency(session: Session, log: LogName, old_size: int, new_size: int) -> list[bytes]:
+    # Checked against the head first: a size past the log (any integer a caller types) never
+    # reaches the database, whose integer it may not fit.
+    if not 0 < old_size <= new_size <= session.get(LogHead, log).size:
+        raise merkle.ProofError(f"no consistency proof from {old_size} to {new_size} entries")
     leaves = leaf_hashes(session, log, new_size)
     if len(leaves) < new_size:
         raise merkle.ProofError(f"the log has fewer than {new_size} entries")
