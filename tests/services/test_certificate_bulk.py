@@ -252,6 +252,9 @@ def committed_app(tmp_path_factory):
             "DATABASE_URL": url,
             "SECRET_KEY": TEST_SECRET,
             "INSTANCE_PATH": folder / "instance",
+            # Like every test app: the limiter is one object per process, and this app lives
+            # for the whole module.
+            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():

@@ -243,7 +243,8 @@ def _store_each(session: Session, certificates: list[IssuedCertificate]) -> list
             with session.begin_nested():
                 session.add(certificate)
         except IntegrityError:
-            pass  # stored by someone else between our check and our insert: theirs stands
+            # Stored by someone else between our check and our insert: theirs stands.
+            continue
         except Exception:
             signature_id = certificate.signature_id
             log.exception("the certificate of signature %s could not be stored", signature_id)

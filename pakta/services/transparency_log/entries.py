@@ -29,6 +29,18 @@ def entry_body(log: LogName, seq: int, event_type: str, fields: dict[str, Any]) 
     return canonical_json({**fields, "log": log.value, "seq": seq, "type": event_type})
 
 
+def logged_fields(body: str) -> dict[str, Any]:
+    """The record's fields an entry's body holds, without its position and kind; empty for a
+    body that is not a JSON object (tampered), which then matches no record."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return {}
+    return {key: value for key, value in parsed.items() if key not in ("log", "seq", "type")}
+
+
 @dataclass(frozen=True)
 class Head:
     size: int

@@ -15,7 +15,6 @@ Three kinds of evidence disagree when someone with write access tampers:
 Problems are reported first by position, so the first one named is where tampering starts.
 """
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from pakta.models import (
 )
 from pakta.services.transparency_log import events
 from pakta.services.transparency_log.checkpoints import Checkpoint
-from pakta.services.transparency_log.entries import entry_body, read_head
+from pakta.services.transparency_log.entries import entry_body, logged_fields, read_head
 from pakta.services.transparency_log.frontier import Frontier
 from pakta.services.transparency_log.merkle import leaf_hash
 
@@ -103,13 +102,7 @@ def _walk_log(session: Session, log: LogName, report: Report, sizes: set[int]) -
                 entry.seq,
                 str(_l("entry {seq}: its content was changed")).format(seq=entry.seq),
             )
-        try:
-            body = json.loads(entry.body)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            body = {}
-        fields = {key: value for key, value in body.items() if key not in ("log", "seq", "type")}
+        fields = logged_fields(entry.body)
         if entry.body != entry_body(log, entry.seq, entry.event_type, fields):
             report.add(
                 "order",

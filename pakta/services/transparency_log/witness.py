@@ -5,13 +5,13 @@ the verification page shows them from the log (for the holder to compare) and wh
 entry still says what the signature row says.
 """
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from pakta.models import LogCheckpoint, LogName, Signature
 from pakta.services.transparency_log import checkpoints, events, proofs
+from pakta.services.transparency_log.entries import logged_fields
 from pakta.services.transparency_log.merkle import leaf_hash
 
 
@@ -27,13 +27,7 @@ def for_signature(session: Session, signature: Signature) -> Witness | None:
     entry = proofs.signature_entry(session, signature.certificate_number)
     if entry is None:
         return None
-    try:
-        body = json.loads(entry.body)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        body = {}
-    logged = {key: value for key, value in body.items() if key not in ("log", "seq", "type")}
+    logged = logged_fields(entry.body)
     expected = events.signature_fields(signature, signature.employee.identity_number)
     matches = logged == expected and leaf_hash(entry.body.encode()).hex() == entry.leaf_hash
     return Witness(entry.seq, entry.root_hash, matches)
