@@ -11,6 +11,7 @@ They drive Debian's chromium (``apt-get install chromium``) through Playwright;
 import importlib
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,20 @@ TABLET = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
 # The apel's big screen: a projector at 1280×720.
 PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
 TIMEOUT_MS = 10_000
+
+
+def wait_until(page, expression: str, arg=None, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Poll a page expression until it is truthy.
+
+    Playwright's ``wait_for_function`` compiles a string predicate with ``eval``
+    inside the page, which the app's CSP (no 'unsafe-eval') rightly refuses;
+    ``page.evaluate`` goes through the DevTools protocol, which CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 @dataclass

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 CERTIFICATE_NUMBER = re.compile(r"^PI\d\d-[0-9A-Z]{4}-[0-9A-Z]{4}$")
@@ -181,9 +183,7 @@ def test_a_signature_made_offline_is_kept_and_sent_once_when_the_network_returns
     page.locator("input[type=submit]").click()
     status = page.locator("[data-submit-status]")
     status.wait_for(state="visible")
-    page.wait_for_function(
-        "document.querySelector('[data-submit-status]').classList.contains('waiting')"
-    )
+    wait_until(page, "document.querySelector('[data-submit-status]').classList.contains('waiting')")
     assert page.evaluate("Object.keys(localStorage).some(k => k.startsWith('pakta-pending:'))")
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -215,9 +215,7 @@ def test_a_signature_answered_503_is_sent_again_with_the_same_submission_id(page
         lambda route: paused_once(route) if route.request.method == "POST" else route.continue_(),
     )
     page.locator("input[type=submit]").click()
-    page.wait_for_function(
-        "document.querySelector('[data-submit-status]').classList.contains('paused')"
-    )
+    wait_until(page, "document.querySelector('[data-submit-status]').classList.contains('paused')")
     number = certificate_number(page)
     assert CERTIFICATE_NUMBER.match(number)
     assert len(posted) == 2 and posted[0] == posted[1]

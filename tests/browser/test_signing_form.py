@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.browser.conftest import wait_until
 from tests.browser.test_apel_screen import open_the_screen
 from tests.browser.test_signing_flow import (
     CERTIFICATE_NUMBER,
@@ -83,7 +84,7 @@ def test_a_form_the_server_refuses_comes_back_with_the_drawing_and_then_signs(
     assert page.url == link
     assert page.locator(".certificate-number").count() == 0
     assert page.get_attribute("[data-sigpad]", "data-empty") == "false"
-    page.wait_for_function(f"({INK})() > {drawn // 2}")
+    wait_until(page, f"({INK})() > {drawn // 2}")
     assert page.evaluate("document.activeElement.id") == "point-4"
 
     page.locator("#point-4").check()

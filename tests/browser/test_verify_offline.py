@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.conftest import wait_until
 from tests.browser.test_signing_flow import PHONE_WIDTH, has_no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
@@ -19,8 +20,8 @@ def check(page, text: str):
     before = page.locator("[data-verdict]").inner_text()
     page.locator("[data-offline-form] button[type=submit]").click()
     result.wait_for(state="visible")
-    page.wait_for_function(
-        "before => document.querySelector('[data-verdict]').textContent !== before", arg=before
+    wait_until(
+        page, "before => document.querySelector('[data-verdict]').textContent !== before", before
     )
     return page.locator("[data-verdict]").inner_text(), result.get_attribute("class")
 
