@@ -60,7 +60,7 @@ from pakta import migrate
 from pakta.config import normalize_database_url
 from pakta.db import make_engine
 from pakta.models import Employee, Signature, Unit, utcnow
-from pakta.services import accounts, campaigns, rollups
+from pakta.services import accounts, campaigns, mfa, rollups
 
 OPENS = datetime(2024, 7, 27, 17, 0, tzinfo=UTC)  # 28 July, 00:00 WIB
 CHUNK = 5_000
@@ -185,7 +185,8 @@ def load(engine, args) -> int:
             session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
         )
         # Admins work only with two-step login on; the bench's browser answers the code step.
-        admin.totp_secret = TOTP_SECRET
+        session.flush()
+        mfa.store_secret(admin, TOTP_SECRET)
         admin.totp_confirmed_at = utcnow()
         campaign_id = campaign.id
         session.commit()

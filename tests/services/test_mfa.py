@@ -14,7 +14,7 @@ def enrolling(operator_user):
 
 
 def code_at(user, when) -> str:
-    return pyotp.TOTP(user.totp_secret).at(when)
+    return pyotp.TOTP(mfa.secret_of(user)).at(when)
 
 
 def test_enrolment_needs_a_right_code_and_gives_ten_single_use_recovery_codes(session, enrolling):
