@@ -130,8 +130,7 @@ def load(path: str | os.PathLike) -> Keyring:
             key = b""
         if len(key) != KEY_BYTES:
             raise TotpKeyError(
-                f"the TOTP key file {path} is damaged: each line must be a 32-byte key "
-                "in base64url"
+                f"the TOTP key file {path} is damaged: each line must be a 32-byte key in base64url"
             )
         keys.append(key)
     if not keys:
@@ -143,11 +142,15 @@ def create(path: str | os.PathLike) -> Keyring:
     """The key file at ``path``, made with a new key when it does not exist yet."""
     path = Path(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(path, _encode((new_key(),)), mode=0o600, exclusive=True)
         except FileExistsError:
             pass  # another process made it first: both use that one
+        except OSError as error:
+            raise TotpKeyError(
+                f"the TOTP key file {path} cannot be made: {error.strerror}"
+            ) from None
     return load(path)
 
 

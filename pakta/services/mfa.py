@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from pakta import keys
@@ -172,6 +172,43 @@ def reset(session: Session, user: User) -> None:
     user.totp_confirmed_at = None
     user.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def unopenable(session: Session, keyring: totp.Keyring) -> list[User]:
+    """The accounts whose sealed secret ``keyring`` cannot open (a wrong key file, or a
+    secret damaged or copied from another account)."""
+    found = []
+    for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        try:
+            keyring.open(user.totp_secret, user.id)
+        except (totp.TotpKeyError, totp.SealError):
+            found.append(user)
+    return found
+
+
+def reseal_all(session: Session, keyring: totp.Keyring) -> int:
+    """Seals every TOTP secret under ``keyring``'s first key; returns how many changed.
+
+    The rows are locked (on PostgreSQL) so that no login or enrolment writes one meanwhile;
+    a secret that does not open raises and, the caller rolling back, nothing changes.
+    """
+    changed = 0
+    users = session.scalars(
+        select(User).where(User.totp_secret.is_not(None)).order_by(User.id).with_for_update()
+    )
+    for user in users:
+        resealed = keyring.reseal(user.totp_secret, user.id)
+        if resealed != user.totp_secret:
+            user.totp_secret = resealed
+            changed += 1
+    session.flush()
+    return changed
+
+
+def sealed_under_other_keys(session: Session, key_id: str) -> int:
+    """How many secrets are sealed under a key other than ``key_id``."""
+    values = session.scalars(select(User.totp_secret).where(User.totp_secret.is_not(None)))
+    return sum(1 for value in values if totp.sealed_key_id(value) != key_id)
 
 
 def _recovery_hash(code: str) -> str:

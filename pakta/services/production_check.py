@@ -114,12 +114,8 @@ def _totp_key(session: Session | None, config: Mapping) -> list[str]:
     try:
         keyring = totp.load(path)
     except totp.TotpKeyError:
-        return [
-            *found,
-            _("{path} is not a TOTP key file: each line must be a 32-byte key in base64url.").format(
-                path=path
-            ),
-        ]
+        damaged = _("{path} is not a TOTP key file: each line must be a 32-byte key in base64url.")
+        return [*found, damaged.format(path=path)]
     if session is None:
         return found
     sealed = session.scalars(select(User.totp_secret).where(User.totp_secret.is_not(None)))
