@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from pakta import migrate
+from pakta import create_app, migrate
 from pakta.db import database, make_engine
 from pakta.keys import totp
 from pakta.models import Base, Signature, Unit, utcnow
@@ -196,3 +196,56 @@ def test_the_0013_upgrade_of_clear_secrets_outside_the_app_says_to_use_pakta_db(
 
     assert migrate.current_revisions(engine) == {"0012"}
     engine.dispose()
+
+
+def test_pakta_db_upgrade_without_the_totp_key_in_production_says_what_to_run(app, tmp_path):
+    with fresh_database(tmp_path) as url:
+        engine, _ids = _database_at_0012_with_clear_secrets(url)
+        missing = tmp_path / "keys" / "totp-secrets.key"
+        production = create_app(
+            {
+                **app.config,
+                "ENV": "production",
+                "DATABASE_URL": url,
+                "INSTANCE_PATH": tmp_path / "instance",
+                "TOTP_KEY_FILE": str(missing),
+            }
+        )
+
+        result = production.test_cli_runner().invoke(args=["db", "upgrade"])
+
+        assert result.exit_code == 1
+        assert f"{missing} is missing: run `pakta keys init`" in result.stderr
+        assert "Traceback" not in result.output
+        assert migrate.current_revisions(engine) == {"0012"}
+        database(production).engine.dispose()
+        engine.dispose()
+
+
+def test_pakta_db_downgrade_names_a_secret_that_does_not_open_without_a_traceback(app, tmp_path):
+    with fresh_database(tmp_path) as url:
+        engine, ids = _database_at_0012_with_clear_secrets(url)
+        variant = create_app(
+            {
+                **app.config,
+                "DATABASE_URL": url,
+                "INSTANCE_PATH": tmp_path / "instance",
+                "TOTP_KEY_FILE": str(tmp_path / "keys" / "totp-secrets.key"),
+            }
+        )
+        runner = variant.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE app_user SET totp_secret = :secret WHERE id = :id"),
+                {"secret": _stored_secrets(engine)[ids[0]], "id": ids[1]},
+            )
+
+        result = runner.invoke(args=["db", "downgrade", "0012"])
+
+        assert result.exit_code == 1
+        assert f"user {ids[1]} does not open" in result.stderr
+        assert "Traceback" not in result.output
+        assert migrate.is_current(engine)
+        database(variant).engine.dispose()
+        engine.dispose()

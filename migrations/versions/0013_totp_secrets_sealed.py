@@ -67,13 +67,15 @@ def downgrade() -> None:
     connection = op.get_bind()
     sealed = [row for row in _secrets(connection) if row[1].startswith(SEALED_PREFIX)]
     if sealed:
+        from pakta.keys import totp
+
         keyring = _keyring()
         # A secret that does not open stops the downgrade, which changes nothing then.
         for user_id, value in sealed:
             try:
                 secret = keyring.open(value, user_id)
-            except ValueError as error:
-                raise ValueError(
+            except totp.SealError as error:
+                raise totp.SealError(
                     f'the TOTP secret of user {user_id} does not open ({error}): '
                     'nothing was changed'
                 ) from None
