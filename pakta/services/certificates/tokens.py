@@ -1,7 +1,7 @@
 """The signed token a certificate's QR code carries, in three versions.
 
 All carry the same claims: the 4-byte key id, the certificate number, campaign, unit code,
-the signer's name as printed, and the signing date as days since 2000-01-01; and both end
+the signer's name as printed, and the signing date as days since 2000-01-01; and all end
 in a 64-byte Ed25519 signature over a domain label of their version and everything before
 it. The signer's name is in it so that a QR copied onto someone else's certificate gives
 itself away; the NIP never is.
@@ -52,7 +52,7 @@ FIELDS = 4
 # second, and the prefixes of all later certificates must hold at once. The birthday bound
 # (2^48) helps only an instance that grinds two histories while the person is still
 # signing; the signed checkpoints others keep are for that. 8 bytes (2^64: some 60
-# GPU-years, or a Bitcoin miner's minute) are too few for evidence kept for years. With
+# GPU-years, a rented cluster's month) are too few for evidence kept for years. With
 # the position, the copy costs 25 characters of the link: at https://pakta.sukabumikota.go.id
 # a typical certificate's QR code stays at version 9 and a 69-character name's at 10 (the
 # test instance's goes from 8 to 9: 0.74 mm a module at 42 mm, test_paper_qr.py).
