@@ -180,6 +180,15 @@ def test_an_earlier_leaf_hash_rewritten_alone_makes_the_certificate_invalid(own_
     assert_invalid_for(own_app, *certified, ROOT_DIFFERS, codes=["log_root_differs"])
 
 
+@pytest.mark.parametrize("leaf", ["ab" * 31, "zz" * 32], ids=["short", "not-hex"])
+def test_an_earlier_leaf_hash_that_is_no_hash_at_all_makes_the_certificate_invalid(
+    own_app, certified, leaf
+):
+    statement = f"UPDATE log_entry SET leaf_hash = :leaf WHERE seq = 1 AND {SIGNING}"
+    tamper(own_app, statement, leaf=leaf)
+    assert_invalid_for(own_app, *certified, ROOT_DIFFERS, codes=["log_root_differs"])
+
+
 def test_an_earlier_entry_deleted_leaves_a_gap_that_is_named(own_app, certified):
     tamper(own_app, f"DELETE FROM log_entry WHERE seq = 1 AND {SIGNING}")
     assert_invalid_for(own_app, *certified, ENTRIES_MISSING, codes=["log_entries_missing"])
