@@ -70,8 +70,8 @@ def check(
     root starting with ``root_prefix``; empty when it does.
 
     Reads the leaf hashes of the first seq + 1 entries (one query) and hashes them: the
-    price of trusting no stored root, some 70-90 ms for 50,000 entries on SQLite and
-    PostgreSQL alike.
+    price of trusting no stored root or frontier, which whoever edits the leaves can edit
+    as well. About 70 ms for 50,000 entries on SQLite, 65 on PostgreSQL.
     """
     if not 0 <= seq <= _MAX_SEQ:
         return (Disagreement.NOT_AT_POSITION, Disagreement.ENTRIES_MISSING)
