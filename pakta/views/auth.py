@@ -35,6 +35,15 @@ PENDING = "second_factor_pending"
 PENDING_FOR = timedelta(minutes=5)
 
 
+@bp.errorhandler(mfa.MfaUnavailable)
+def mfa_unavailable(error: mfa.MfaUnavailable):
+    """The enrolment pages when the TOTP key is missing or wrong: said plainly, not a 500."""
+    from pakta.errors import render_error
+
+    get_session().rollback()
+    return render_error(503, str(error))
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site, never another host (open redirects)."""
     if not target:
@@ -152,7 +161,16 @@ def second_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         db = get_session()
-        if user.active and mfa.check_second_factor(db, user, form.code.data, now=clock.now()):
+        try:
+            accepted = user.active and mfa.check_second_factor(
+                db, user, form.code.data, now=clock.now()
+            )
+        except mfa.MfaUnavailable as error:
+            # Not a wrong guess: no code can be checked until the key or the account is put
+            # right, which the message asks for (a recovery code still works).
+            form.code.errors.append(str(error))
+            return render_template("auth/second_factor.html", form=form), 503
+        if accepted:
             next_url = session[PENDING].get("next")
             return finish_login(user, next_url)
         record_failure("auth.second_factor_failed", user)
