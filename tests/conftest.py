@@ -423,9 +423,10 @@ def signing_key(app, session):
     return key
 
 
-@pytest.fixture(params=[1, 2], ids=["token-v1", "token-v2"])
+@pytest.fixture(params=[1, 2, 3], ids=["token-v1", "token-v2", "token-v3"])
 def token_version(request, monkeypatch) -> int:
-    """Certificates issued with v1 tokens (as every one issued before v2 was) or with v2."""
+    """Certificates issued with v1 tokens (as every one issued before v2 was), with v2 (before
+    v3) or with v3, which carries the certificate's witness copy of the signing log."""
     import functools
 
     from pakta.services.certificates import tokens

@@ -361,6 +361,23 @@ def keys_file(client, issued, tmp_path) -> Path:
     return path
 
 
+def test_verify_offline_accepts_a_v3_code_and_prints_its_witness_copy(
+    runner, client, app, session, signed, tmp_path
+):
+    from pakta.services.transparency_log import witness
+
+    issued = issuing.issue(session, signed, issuing.issuer_for_app())
+    session.commit()
+    assert tokens.version_of(issued.token) == 3
+    seen = witness.for_signature(session, signed)
+    keys_file = tmp_path / "pakta-keys.json"
+    keys_file.write_bytes(client.get("/.well-known/pakta-keys.json").data)
+    result = runner.invoke(args=["verify", issued.token, "--keys", str(keys_file)])
+    assert result.exit_code == 0, result.output
+    line = gettext(app, "log: entry #{seq}; the log's root after it begins {root}")
+    assert line.format(seq=seen.seq, root=seen.root_hash[:24]) in result.output
+
+
 def test_verify_with_a_saved_keys_file(runner, issued, keys_file, pdf_file):
     assert runner.invoke(args=["verify", issued.token, "--keys", str(keys_file)]).exit_code == 0
     assert runner.invoke(args=["verify", str(pdf_file), "--keys", str(keys_file)]).exit_code == 0

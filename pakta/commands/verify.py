@@ -171,6 +171,13 @@ def verify_command(token_or_pdf: str, keys_source: str | None, proof_source: str
             f"{claims.certificate_number}\t{claims.signer_name}\t{claims.unit_code}\t"
             f"{claims.campaign}\t{claims.signed_on.isoformat()}"
         )
+        if claims.has_witness:
+            # A v3 code's witness copy, signed: the same as the certificate prints.
+            click.echo(
+                _("log: entry #{seq}; the log's root after it begins {root}").format(
+                    seq=claims.log_seq, root=claims.log_root_prefix.hex()
+                )
+            )
     if proof_source and claims is not None:
         try:
             keys = _load_keys(keys_source)

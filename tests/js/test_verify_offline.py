@@ -18,8 +18,8 @@ from pakta.services.certificates import issuing, tokens
 SCRIPT = Path(__file__).resolve().parents[2] / "pakta" / "static" / "js" / "verify-offline.js"
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-ALPHABETS = {1: B64URL, 2: BASE32}
-VERSIONS = pytest.mark.parametrize("version", [1, 2], ids=["token-v1", "token-v2"])
+ALPHABETS = {1: B64URL, 2: BASE32, 3: BASE32}
+VERSIONS = pytest.mark.parametrize("version", [1, 2, 3], ids=["token-v1", "token-v2", "token-v3"])
 
 # Reads {"keys": [...], "cases": [{"token": ..., "input"?: ...}]} from stdin and prints,
 # for each case, what the page would conclude.
@@ -92,6 +92,9 @@ def make_token(app, session, signing_key):
             unit_code=fields.get("unit_code", "DINKES-P2P"),
             signer_name=signer_name,
             signed_on=fields.get("signed_on", date(2024, 9, 2)),
+            # The witness copy is v3's alone; the others leave it out.
+            log_seq=fields.get("log_seq", 4_000_000_000) if version == 3 else None,
+            log_root_prefix=bytes(range(200, 212)) if version == 3 else None,
         )
         return tokens.encode(claims, signer.private_key, version=version), claims
 
@@ -112,7 +115,7 @@ def run(node, runner_script, keys, cases) -> list[dict]:
 
 
 def as_js(claims: tokens.Claims) -> dict:
-    return {
+    found = {
         "kid": claims.kid,
         "certificateNumber": claims.certificate_number,
         "campaign": claims.campaign,
@@ -120,6 +123,9 @@ def as_js(claims: tokens.Claims) -> dict:
         "signerName": claims.signer_name,
         "signedOn": claims.signed_on.isoformat(),
     }
+    if claims.has_witness:
+        found |= {"logSeq": claims.log_seq, "logRoot": claims.log_root_prefix.hex()}
+    return found
 
 
 def flip(token: str) -> str:
@@ -207,6 +213,7 @@ def test_truncated_and_garbage_tokens_fail_offline(
     cases = [{"token": token[:n]} for n in range(0, len(token), 7)]
     cases += [{"token": t} for t in ["", "garbage", "A" * 700, "<script>", "AAAA" * 30]]
     cases += [{"token": t} for t in ["AI" + "A" * 200, "AE" + "A" * 200, "AIAAAAA" * 30]]
+    cases += [{"token": t} for t in ["AM" + "A" * 200, "AMAAAAA" * 30]]  # v3's first byte
     results = run(node, runner_script, published, cases)
     assert [r for r in results if r["ok"]] == []
 

@@ -14,6 +14,7 @@ from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate
 from pakta.services import campaigns
 from pakta.services.certificates import issuing, pdf_check, revocations, tokens
+from pakta.services.transparency_log import witness
 
 
 @pytest.fixture
@@ -64,8 +65,12 @@ def test_the_token_carries_the_printed_name_and_no_nip(session, signed, issuer):
     assert claims.signer_name == "Budi Santoso, S.Kep."
     assert claims.certificate_number == signed.certificate_number
     assert claims.unit_code == "DINKES-P2P" and claims.campaign == "pilkada-2024"
-    # Every signed byte is one of the claims: packed, the NIP would not show as text.
-    assert message == tokens.DOMAINS[2] + tokens.payload(claims)
+    # Every signed byte is one of the claims (with the log's witness copy, v3): packed, the
+    # NIP would not show as text.
+    assert message == tokens.DOMAINS[3] + tokens.payload(claims)
+    seen = witness.for_signature(session, signed)
+    assert claims.log_seq == seen.seq
+    assert claims.log_root_prefix == bytes.fromhex(seen.root_hash)[: tokens.ROOT_PREFIX_BYTES]
     assert "198609262015051001" not in repr(claims)
 
 
@@ -113,10 +118,12 @@ def test_the_qr_fits_version_12_at_error_correction_m_even_for_long_names(sessio
     import qrcode
 
     signed.signer_name = "Prof. Dr. Hj. Raden Ajeng Siti Nurhayati Kusumawardhani, S.H., M.Hum."
+    # A witness copy at a position past four billion entries' worth of digits (v3).
+    far = witness.Witness(seq=2**32 - 1, root_hash="ab" * 32, matches=True)
     url = issuing.verification_url(
         "https://pakta.sukabumikota.go.id",
         tokens.encode(
-            issuing.claims_for(signed, "a1b2c3d4", __import__("zoneinfo").ZoneInfo("UTC")),
+            issuing.claims_for(signed, "a1b2c3d4", __import__("zoneinfo").ZoneInfo("UTC"), far),
             __import__(
                 "cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]
             ).Ed25519PrivateKey.generate(),
@@ -138,8 +145,9 @@ def test_a_dropped_pdf_is_recognised_as_the_issued_file(client, session, signed,
         content_type="multipart/form-data",
     )
     assert response.status_code == 200
-    # Issued here, seal intact, QR code genuine, not revoked: every check passed.
-    assert response.text.count('class="ok"') == 4
+    # Issued here, seal intact, QR code genuine, not revoked, the log agrees with the code's
+    # witness copy: every check passed.
+    assert response.text.count('class="ok"') == 5
     junk = client.post(
         "/periksa-pdf",
         data={"pdf": (io.BytesIO(b"%PDF-1.7 junk"), "x.pdf")},

@@ -228,3 +228,17 @@ def test_loading_before_the_days_apel_still_puts_no_signature_after_now(session)
     campaign = session.scalar(select(Campaign))
     assert campaign.opens_at == datetime(2024, 7, 30, 0, 0, tzinfo=UTC)
     assert campaign.is_open(early)
+
+
+def test_a_demo_signatures_certificate_gets_a_v3_token_that_the_signing_log_agrees_with(
+    loaded, signing_key
+):
+    from pakta.services.certificates import issuing, tokens, verification
+
+    session, _logins = loaded
+    last = session.scalar(select(Signature).order_by(Signature.signed_at.desc()).limit(1))
+    token = issuing.issue(session, last, issuing.issuer_for_app()).token
+    assert tokens.version_of(token) == 3
+    decision = verification.verify_token(session, token).decision
+    assert decision.outcome == verification.Outcome.VALID
+    assert verification.Finding.LOG_MATCHES in decision.passed

@@ -1,9 +1,11 @@
 """The signed token in a certificate's QR code: compact, tamper-evident, never crashing.
 
-Both versions are tested: v1 (every certificate issued before v2) and v2 (issued now)."""
+Every version is tested: v1 (every certificate issued before v2), v2 (issued before v3)
+and v3 (issued now: v2 with the certificate's witness copy of the signing log)."""
 
 import base64
 import contextlib
+import dataclasses
 import string
 from datetime import date, timedelta
 
@@ -26,11 +28,15 @@ CLAIMS = tokens.Claims(
     signer_name="Budi Santoso, S.Kep.",
     signed_on=date(2024, 9, 2),
 )
+WITNESSED = dataclasses.replace(
+    CLAIMS, log_seq=48_213, log_root_prefix=bytes.fromhex("9f86d081884c7d659a2feaa0")
+)
 TOKEN = tokens.encode(CLAIMS, KEY, version=1)
 TOKEN_V2 = tokens.encode(CLAIMS, KEY)
+TOKEN_V3 = tokens.encode(WITNESSED, KEY)
 B64URL = string.ascii_letters + string.digits + "-_"
 BASE32 = string.ascii_uppercase + "234567"
-ALPHABETS = {1: B64URL, 2: BASE32}
+ALPHABETS = {1: B64URL, 2: BASE32, 3: BASE32}
 VERSIONS = pytest.mark.parametrize("version", [1, 2])
 
 
@@ -91,10 +97,76 @@ def test_a_token_made_from_fields_at_their_column_limits_verifies(version, name)
     assert tokens.verify(token, KEYS) == claims
 
 
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
-def test_the_example_token_round_trips(token):
-    assert tokens.verify(token, KEYS) == CLAIMS
-    assert tokens.verify(f"  {token}\n", KEYS) == CLAIMS  # as pasted
+@pytest.mark.parametrize("name", ["N" * 255, "é" * 127 + "x"])
+def test_a_v3_token_at_the_column_limits_and_the_last_log_position_verifies(name):
+    claims = tokens.Claims(
+        KID, "P" * 32, "k" * 64, "U" * 64, name, date(2024, 9, 2), 2**32 - 1, b"\xff" * 12
+    )
+    token = tokens.encode(claims, KEY)
+    assert len(token) <= tokens.MAX_TOKEN_CHARS
+    assert tokens.verify(token, KEYS) == claims
+
+
+@pytest.mark.parametrize(
+    ("token", "claims"), [(TOKEN, CLAIMS), (TOKEN_V2, CLAIMS), (TOKEN_V3, WITNESSED)]
+)
+def test_the_example_token_round_trips(token, claims):
+    assert tokens.verify(token, KEYS) == claims
+    assert tokens.verify(f"  {token}\n", KEYS) == claims  # as pasted
+
+
+@settings(max_examples=200)
+@given(
+    signer_name=fields,
+    log_seq=st.integers(0, 2**32 - 1),
+    log_root_prefix=st.binary(min_size=tokens.ROOT_PREFIX_BYTES, max_size=tokens.ROOT_PREFIX_BYTES),
+)
+def test_a_v3_token_round_trips_to_its_claims_and_witness_copy(
+    signer_name, log_seq, log_root_prefix
+):
+    claims = dataclasses.replace(
+        CLAIMS, signer_name=signer_name, log_seq=log_seq, log_root_prefix=log_root_prefix
+    )
+    token = tokens.encode(claims, KEY)
+    assert set(token) <= set(BASE32) and tokens.version_of(token) == 3
+    assert tokens.verify(token, KEYS) == claims
+
+
+def test_claims_with_a_witness_copy_make_a_v3_token_and_those_without_a_v2_token():
+    assert tokens.version_of(TOKEN_V3) == 3 and tokens.version_of(TOKEN_V2) == 2
+    assert tokens.version_for(WITNESSED) == tokens.VERSION == 3
+    # An older version leaves the copy out, and a v3 token cannot be made without one.
+    assert tokens.verify(tokens.encode(WITNESSED, KEY, version=2), KEYS) == CLAIMS
+    with pytest.raises(ValueError, match="v3"):
+        tokens.encode(CLAIMS, KEY, version=3)
+    with pytest.raises(ValueError, match="v3"):
+        tokens.encode(dataclasses.replace(WITNESSED, log_root_prefix=b"short"), KEY)
+
+
+def test_the_witness_copy_costs_a_v3_token_at_most_27_characters_over_v2():
+    assert len(TOKEN_V3) - len(TOKEN_V2) <= 27
+
+
+@pytest.mark.parametrize(
+    "change", [{"log_seq": 48_214}, {"log_root_prefix": bytes.fromhex("9f86d081884c7d659a2feaa1")}]
+)
+def test_the_witness_copy_is_bound_to_the_signature(change):
+    claims, _message, signature = tokens.decode(TOKEN_V3)
+    other_body = tokens.payload(dataclasses.replace(claims, **change))
+    with pytest.raises(tokens.TokenError, match="signature"):
+        tokens.verify(b32(other_body + signature), KEYS)
+
+
+def test_a_v3_body_under_v2_labels_and_a_v2_body_under_v3_labels_are_rejected():
+    v3_body = tokens.payload(WITNESSED)
+    v2_body = tokens.payload(CLAIMS, 2)
+    for forged in (
+        v3_body + KEY.sign(tokens.DOMAINS[2] + v3_body),
+        bytes([2]) + v3_body[1:] + KEY.sign(tokens.DOMAINS[2] + bytes([2]) + v3_body[1:]),
+        bytes([3]) + v2_body[1:] + KEY.sign(tokens.DOMAINS[3] + bytes([3]) + v2_body[1:]),
+    ):
+        with pytest.raises(tokens.TokenError):
+            tokens.verify(b32(forged), KEYS)
 
 
 def test_a_v2_token_is_upper_case_base32_and_shorter_in_a_qr_code_than_v1():
@@ -109,7 +181,7 @@ def test_v2_packs_numbers_slugs_codes_and_plain_names_into_fewer_bytes_than_v1()
 
 
 @pytest.mark.parametrize("text", ["/v/{t}", "/V/{t}", "https://h/v/{t}?x=1", "HTTPS://H/V/{t}"])
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2, TOKEN_V3])
 def test_the_token_is_found_in_a_verification_link_of_either_case(text, token):
     assert tokens.from_text(text.format(t=token)) == token
     assert tokens.from_text(f" {token}\n") == token
@@ -133,7 +205,7 @@ def test_a_v2_body_under_a_v1_version_byte_is_rejected():
             )
 
 
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2, TOKEN_V3])
 @settings(max_examples=500)
 @given(
     position=st.integers(0, min(len(TOKEN), len(TOKEN_V2)) - 1),
@@ -149,7 +221,7 @@ def test_changing_any_single_character_of_a_token_makes_it_fail_verification(
         tokens.verify(changed, KEYS)
 
 
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2, TOKEN_V3])
 def test_no_single_character_change_anywhere_verifies(token):
     """Exhaustive over positions and both alphabets (hypothesis samples; this covers all)."""
     for position, original in enumerate(token):
@@ -196,7 +268,7 @@ def _fails(token: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2, TOKEN_V3])
 def test_every_truncation_of_a_token_is_rejected(token):
     for length in range(len(token)):
         with pytest.raises(tokens.TokenError):
@@ -208,7 +280,7 @@ def test_every_truncation_of_a_token_is_rejected(token):
             tokens.verify(spell(data[:cut] + data[cut + 1 :], tokens.version_of(token)), KEYS)
 
 
-@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2])
+@pytest.mark.parametrize("token", [TOKEN, TOKEN_V2, TOKEN_V3])
 def test_a_token_signed_with_an_unknown_key_id_is_rejected(token):
     with pytest.raises(tokens.TokenError, match="unknown key"):
         tokens.verify(token, {})
@@ -273,7 +345,7 @@ def test_random_bytes_as_a_token_raise_nothing_but_token_error(version, data):
         tokens.verify(spell(data, version), KEYS)
 
 
-@VERSIONS
+@pytest.mark.parametrize("version", [1, 2, 3])
 @settings(max_examples=500)
 @given(st.binary(max_size=400), st.sampled_from(["", "kid", "kid-days-alphabets"]))
 def test_random_bodies_behind_a_valid_header_never_crash_the_parser(version, data, header):

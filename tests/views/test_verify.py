@@ -353,17 +353,27 @@ CODE_GENUINE = "The QR code was signed by this system and is unaltered."
 CODE_INVALID = "This code was not issued by this system, or it has been altered."
 NOT_REVOKED = "The certificate has not been revoked."
 REVOKED = "The certificate has been revoked."
+LOG_MATCHES = (
+    "The signing log agrees with the copy printed on the certificate: its entry is at the "
+    "position printed, and the log's root after it is the one printed."
+)
 
 
-def test_the_issued_pdf_is_valid_with_every_check_passed_and_who_sealed_it(client, app, issued):
+def log_checks(version: int) -> tuple[str, ...]:
+    """The passed check a v3 code adds: its witness copy agrees with the signing log."""
+    return (LOG_MATCHES,) if version == 3 else ()
+
+
+def test_the_issued_pdf_is_valid_with_every_check_passed_and_who_sealed_it(
+    client, app, issued, token_version
+):
     html = _post_pdf(client, issued.pdf).text
     assert verdict_block(html) == "verdict-valid"
     assert outcome(html) == translated(app, "VALID")
     failed, passed = details(html)
     assert failed == []
-    assert passed == [
-        translated(app, message) for message in (ISSUED, SEAL_INTACT, CODE_GENUINE, NOT_REVOKED)
-    ]
+    checks = (ISSUED, SEAL_INTACT, CODE_GENUINE, NOT_REVOKED, *log_checks(token_version))
+    assert passed == [translated(app, message) for message in checks]
     sealed_by = "Sealed electronically by %(organisation)s"
     organisation = seal_organisation(issued.pdf)
     assert translated(app, sealed_by, organisation=organisation) in html
@@ -376,7 +386,7 @@ def test_the_issued_pdf_is_valid_with_every_check_passed_and_who_sealed_it(clien
     "tamper", [one_byte_changed, seal_reason_changed], ids=["page_byte", "seal_byte"]
 )
 def test_a_changed_pdf_whose_qr_code_is_intact_is_invalid_and_never_shows_valid(
-    client, app, issued, tamper
+    client, app, issued, tamper, token_version
 ):
     tampered = tamper(issued.pdf)
     html = _post_pdf(client, tampered).text
@@ -385,12 +395,13 @@ def test_a_changed_pdf_whose_qr_code_is_intact_is_invalid_and_never_shows_valid(
     assert translated(app, "VALID") not in re.sub(translated(app, "INVALID"), "", html)
     failed, passed = details(html)
     assert failed == [translated(app, NOT_ISSUED), translated(app, SEAL_BROKEN)]
-    assert passed == [translated(app, CODE_GENUINE), translated(app, NOT_REVOKED)]
+    checks = (CODE_GENUINE, NOT_REVOKED, *log_checks(token_version))
+    assert passed == [translated(app, message) for message in checks]
     assert hashlib.sha256(tampered).hexdigest() in html
 
 
 def test_a_revoked_pdf_is_revoked_with_the_date_and_reason_and_nothing_else_wrong(
-    client, app, session, signed, issued
+    client, app, session, signed, issued, token_version
 ):
     event = revocations.revoke(session, signed, reason="sanction", note="", actor="cli:test")
     session.commit()
@@ -401,7 +412,8 @@ def test_a_revoked_pdf_is_revoked_with_the_date_and_reason_and_nothing_else_wron
     assert translated(app, "sanction") in html
     failed, passed = details(html)
     assert failed == [translated(app, REVOKED)]
-    assert passed == [translated(app, m) for m in (ISSUED, SEAL_INTACT, CODE_GENUINE)]
+    checks = (ISSUED, SEAL_INTACT, CODE_GENUINE, *log_checks(token_version))
+    assert passed == [translated(app, message) for message in checks]
 
 
 def test_a_pdf_with_a_forged_code_is_invalid_for_the_code_too(client, app, issued):
@@ -414,11 +426,12 @@ def test_a_pdf_with_a_forged_code_is_invalid_for_the_code_too(client, app, issue
 
 
 def test_the_api_and_the_qr_page_give_the_pdf_checks_verdict_for_the_code(
-    client, app, session, signed, issued
+    client, app, session, signed, issued, token_version
 ):
     page = client.get(f"/v/{issued.token}").text
     assert outcome(page) == translated(app, "VALID")
-    assert details(page) == ([], [translated(app, CODE_GENUINE), translated(app, NOT_REVOKED)])
+    checks = (CODE_GENUINE, NOT_REVOKED, *log_checks(token_version))
+    assert details(page) == ([], [translated(app, message) for message in checks])
     forged = client.get(f"/v/{flip(issued.token)}").text
     assert outcome(forged) == translated(app, "INVALID")
     assert details(forged) == ([translated(app, CODE_INVALID)], [])

@@ -78,7 +78,11 @@ def verification_url(base_url: str, token: str) -> str:
     return f"{parts.scheme.upper()}://{parts.netloc.upper()}{parts.path}/V/{token}"
 
 
-def claims_for(signature: Signature, kid: str, zone: ZoneInfo) -> tokens.Claims:
+def claims_for(
+    signature: Signature, kid: str, zone: ZoneInfo, log_witness: witness.Witness | None = None
+) -> tokens.Claims:
+    """The token's claims; with the signature's ``log_witness`` (its position in the signing
+    log and the root after it, as the certificate prints them) for a v3 token."""
     return tokens.Claims(
         kid=kid,
         certificate_number=signature.certificate_number,
@@ -86,6 +90,12 @@ def claims_for(signature: Signature, kid: str, zone: ZoneInfo) -> tokens.Claims:
         unit_code=signature.unit.code,
         signer_name=signature.signer_name,
         signed_on=signature.signed_at.astimezone(zone).date(),
+        log_seq=log_witness.seq if log_witness else None,
+        log_root_prefix=(
+            bytes.fromhex(log_witness.root_hash)[: tokens.ROOT_PREFIX_BYTES]
+            if log_witness
+            else None
+        ),
     )
 
 
@@ -120,10 +130,17 @@ def seal_signer(issuer: Issuer):
     return _seal_signer(issuer.instance_path, issuer.seal_pkcs12, issuer.seal_pkcs12_password)
 
 
-def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
+def render(
+    signature: Signature,
+    token: str,
+    issuer: Issuer,
+    log_witness: witness.Witness | None = None,
+) -> bytes:
     """The unsealed PDF of a certificate, with the issuer's name and logo (pemda.letterhead)
-    read from the signature's session."""
+    read from the signature's session; its ``log_witness`` is looked up when not given."""
     url = verification_url(issuer.base_url, token)
+    if log_witness is None:
+        log_witness = witness.for_signature(object_session(signature), signature)
     campaign = signature.campaign
     images = {"qr.png": (qr_png(url, box_size=1), "image/png")}
     if signature.signature_png:
@@ -146,7 +163,7 @@ def render(signature: Signature, token: str, issuer: Issuer) -> bytes:
             logo=found.get("logo.jpg"),
             authority=issued_by.name,
             # The signer's witness copy of the transparency log at signing.
-            log_witness=witness.for_signature(object_session(signature), signature),
+            log_witness=log_witness,
         )
     return render_pdf(
         html,
@@ -182,11 +199,15 @@ def produce(
     """
     if signer is None:
         signer = certificate_keys.signer(session, issuer.instance_path, issuer.signing_key_pem)
+    # The token carries the same witness copy the page prints (a v3 token); a signature
+    # the log does not hold (none should) gets a v2 token without one.
+    log_witness = witness.for_signature(session, signature)
     token = tokens.encode(
-        claims_for(signature, signer.kid, ZoneInfo(issuer.timezone)), signer.private_key
+        claims_for(signature, signer.kid, ZoneInfo(issuer.timezone), log_witness),
+        signer.private_key,
     )
     pdf = seal.seal_pdf(
-        render(signature, token, issuer),
+        render(signature, token, issuer, log_witness),
         seal_signer(issuer),
         reason=SEAL_REASON,
         location=signature.campaign.place,

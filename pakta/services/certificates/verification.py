@@ -15,6 +15,7 @@ from pakta.i18n import _l
 from pakta.keys import certificate as certificate_keys
 from pakta.models import IssuedCertificate, RevocationAction, RevocationEvent, Signature
 from pakta.services.certificates import revocations, tokens
+from pakta.services.transparency_log import witness
 
 
 class Status(enum.StrEnum):
@@ -55,9 +56,32 @@ class Finding(enum.StrEnum):
     CODE_UNKNOWN = "code_unknown"
     NOT_REVOKED = "not_revoked"
     REVOKED = "revoked"
+    # A v3 code's witness copy of the signing log, held against the log as stored now.
+    LOG_MATCHES = "log_matches"
+    LOG_NOT_AT_POSITION = "log_not_at_position"
+    LOG_ENTRY_CHANGED = "log_entry_changed"
+    LOG_ENTRIES_MISSING = "log_entries_missing"
+    LOG_ROOT_DIFFERS = "log_root_differs"
+    LOG_ROOT_REWRITTEN = "log_root_rewritten"
 
 
-PASSED = frozenset({Finding.ISSUED, Finding.SEAL_INTACT, Finding.CODE_GENUINE, Finding.NOT_REVOKED})
+PASSED = frozenset(
+    {
+        Finding.ISSUED,
+        Finding.SEAL_INTACT,
+        Finding.CODE_GENUINE,
+        Finding.NOT_REVOKED,
+        Finding.LOG_MATCHES,
+    }
+)
+
+_DISAGREEMENTS = {
+    witness.Disagreement.NOT_AT_POSITION: Finding.LOG_NOT_AT_POSITION,
+    witness.Disagreement.ENTRY_CHANGED: Finding.LOG_ENTRY_CHANGED,
+    witness.Disagreement.ENTRIES_MISSING: Finding.LOG_ENTRIES_MISSING,
+    witness.Disagreement.ROOT_DIFFERS: Finding.LOG_ROOT_DIFFERS,
+    witness.Disagreement.ROOT_REWRITTEN: Finding.LOG_ROOT_REWRITTEN,
+}
 
 FINDING_LABELS = {
     Finding.ISSUED.value: _l("This is exactly the file that was issued (its SHA-256 matches)."),
@@ -83,6 +107,29 @@ FINDING_LABELS = {
     ),
     Finding.NOT_REVOKED.value: _l("The certificate has not been revoked."),
     Finding.REVOKED.value: _l("The certificate has been revoked."),
+    Finding.LOG_MATCHES.value: _l(
+        "The signing log agrees with the copy printed on the certificate: its entry is at the "
+        "position printed, and the log's root after it is the one printed."
+    ),
+    Finding.LOG_NOT_AT_POSITION.value: _l(
+        "The signing log no longer has this certificate's entry at the position printed on "
+        "it: entries were deleted or inserted before it."
+    ),
+    Finding.LOG_ENTRY_CHANGED.value: _l(
+        "This certificate's entry in the signing log was changed after signing: its content "
+        "no longer matches its hash."
+    ),
+    Finding.LOG_ENTRIES_MISSING.value: _l(
+        "Entries before this certificate's are missing from the signing log: they were deleted."
+    ),
+    Finding.LOG_ROOT_DIFFERS.value: _l(
+        "The signing log up to this certificate no longer gives the root printed on it: "
+        "earlier entries were changed, deleted or inserted."
+    ),
+    Finding.LOG_ROOT_REWRITTEN.value: _l(
+        "The root the signing log records for this certificate's entry is not the one its "
+        "entries give: it was rewritten in the database."
+    ),
 }
 
 
@@ -122,10 +169,13 @@ class Verdict:
     signature: Signature | None = None
     revocation: RevocationEvent | None = None
     pdf_sha256: str | None = None
+    # What holding a v3 code's witness copy against the signing log found; none for the
+    # codes of v1 and v2, which carry no copy.
+    log_findings: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return _TOKEN_FINDINGS[self.status]
+        return _TOKEN_FINDINGS[self.status] + self.log_findings
 
     @property
     def decision(self) -> Decision:
@@ -169,7 +219,18 @@ def verify_token(session: Session, token: str) -> Verdict:
         signature,
         event if status == Status.REVOKED else None,
         issued.pdf_sha256,
+        log_findings(session, claims),
     )
+
+
+def log_findings(session: Session, claims: tokens.Claims) -> tuple[Finding, ...]:
+    """The witness copy a v3 code carries, held against the signing log as stored now."""
+    if not claims.has_witness:
+        return ()
+    found = witness.check(
+        session, claims.certificate_number, claims.log_seq, claims.log_root_prefix
+    )
+    return tuple(_DISAGREEMENTS[problem] for problem in found) or (Finding.LOG_MATCHES,)
 
 
 def by_pdf_hash(session: Session, sha256: str) -> IssuedCertificate | None:

@@ -1,12 +1,16 @@
 // Offline certificate check: the token's Ed25519 signature, verified in the browser
-// with WebCrypto against the published keys. It cannot see revocations. Reads both token
-// versions: v1 (base64url, /v/ links) and v2 (upper-case base32, /V/ links).
+// with WebCrypto against the published keys. It cannot see revocations. Reads every token
+// version: v1 (base64url, /v/ links), v2 and v3 (upper-case base32, /V/ links; v3 adds the
+// certificate's position in the signing log and the start of the log's root after it).
 (function (root) {
   "use strict";
   var DOMAINS = {
     1: new TextEncoder().encode("pakta-certificate-v1\u0000"),
     2: new TextEncoder().encode("pakta-certificate-v2\u0000"),
+    3: new TextEncoder().encode("pakta-certificate-v3\u0000"),
   };
+  var ROOT_PREFIX_BYTES = 12;  // tokens.ROOT_PREFIX_BYTES
+  var MAX_TOKEN_CHARS = 736;  // tokens.MAX_TOKEN_CHARS
   var EPOCH = Date.UTC(2000, 0, 1);
   var BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   // pakta/services/certificates/packed_text.py: index 0 is UTF-8, the order is the format.
@@ -59,8 +63,13 @@
     return text.split(/[?#\s]/)[0];
   }
 
+  // Base32 tokens are v2 or v3 by their first byte: the first character's 5 bits and the
+  // second's top 3.
   function versionOf(token) {
-    return /^[A-Z2-7]+$/.test(token) ? 2 : 1;
+    if (!/^[A-Z2-7]+$/.test(token)) return 1;
+    if (token.length < 2) return 2;
+    var first = (BASE32.indexOf(token[0]) << 3) | (BASE32.indexOf(token[1]) >> 2);
+    return first === 3 ? 3 : 2;
   }
 
   function hex(bytes) {
@@ -106,12 +115,14 @@
     return characters.reverse().join("");
   }
 
-  // v2: version, key id, days, the fields' alphabets (2 bits each), four fields.
+  // v2: version, key id, days, the fields' alphabets (2 bits each), four fields. v3: the
+  // same with the log position (4 bytes) and the root's first bytes after the days.
   function fieldsV2(body) {
-    if (body.length < 12) throw new Error("truncated");
-    var position = 8, fields = [];
+    var witness = body[0] === 3 ? 4 + ROOT_PREFIX_BYTES : 0, alphabets = 7 + witness;
+    if (body.length < alphabets + 5) throw new Error("truncated");
+    var position = alphabets + 1, fields = [];
     for (var f = 0; f < 4; f++) {
-      var alphabet = (body[7] >> (2 * (3 - f))) & 3;
+      var alphabet = (body[alphabets] >> (2 * (3 - f))) & 3;
       var length = body[position];
       if (length === undefined) throw new Error("truncated");
       var end = position + 1 + (alphabet === 0 ? length : packedSize(alphabet, length));
@@ -120,18 +131,25 @@
       position = end;
     }
     if (position !== body.length) throw new Error("length");
-    return { fields: fields, day: dayOf(body[5], body[6]) };
+    var read = { fields: fields, day: dayOf(body[5], body[6]) };
+    if (witness) {
+      read.logSeq = ((body[7] << 24) >>> 0) + (body[8] << 16) + (body[9] << 8) + body[10];
+      read.logRoot = hex(body.slice(11, alphabets));
+    }
+    return read;
   }
 
   function parse(token) {
     var version = versionOf(token), raw;
-    if (version === 2) {
-      if (token.length < 20 || token.length > 720) throw new Error("format");
+    if (version !== 1) {
+      if (token.length < 20 || token.length > MAX_TOKEN_CHARS) throw new Error("format");
       raw = fromBase32(token);
       // As in Python: only the canonical spelling (no spare bits set in the last character).
       if (toBase32(raw) !== token) throw new Error("format");
     } else {
-      if (!/^[A-Za-z0-9_-]{20,720}$/.test(token)) throw new Error("format");
+      if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]{20,}$/.test(token)) {
+        throw new Error("format");
+      }
       raw = fromBase64Url(token);
       if (toBase64Url(raw) !== token) throw new Error("format");
     }
@@ -141,12 +159,13 @@
     var message = new Uint8Array(DOMAINS[version].length + body.length);
     message.set(DOMAINS[version], 0);
     message.set(body, DOMAINS[version].length);
-    return {
-      version: version,
-      claims: { kid: hex(body.slice(1, 5)), certificateNumber: fields[0], campaign: fields[1],
-                unitCode: fields[2], signerName: fields[3], signedOn: read.day },
-      message: message, signature: signature,
-    };
+    var claims = { kid: hex(body.slice(1, 5)), certificateNumber: fields[0], campaign: fields[1],
+                   unitCode: fields[2], signerName: fields[3], signedOn: read.day };
+    if (version === 3) {
+      claims.logSeq = read.logSeq;
+      claims.logRoot = read.logRoot;
+    }
+    return { version: version, claims: claims, message: message, signature: signature };
   }
 
   async function verify(token, keys, subtle) {
@@ -195,15 +214,20 @@
       var list = out.querySelector("[data-claims]");
       list.textContent = "";
       if (!claims) return;
-      [["certificate", claims.certificateNumber], ["name", claims.signerName],
-       ["unit", claims.unitCode], ["campaign", claims.campaign], ["date", claims.signedOn]]
-        .forEach(function (pair) {
-          var row = document.createElement("div");
-          var dt = document.createElement("dt"), dd = document.createElement("dd");
-          dt.textContent = form.getAttribute("data-label-" + pair[0]);
-          dd.textContent = pair[1];
-          row.appendChild(dt); row.appendChild(dd); list.appendChild(row);
-        });
+      var rows = [["certificate", claims.certificateNumber], ["name", claims.signerName],
+                  ["unit", claims.unitCode], ["campaign", claims.campaign],
+                  ["date", claims.signedOn]];
+      // A v3 code's witness copy, to compare with what the certificate prints.
+      if (claims.logSeq !== undefined) {
+        rows.push(["log", "#" + claims.logSeq + " · " + claims.logRoot + "…"]);
+      }
+      rows.forEach(function (pair) {
+        var row = document.createElement("div");
+        var dt = document.createElement("dt"), dd = document.createElement("dd");
+        dt.textContent = form.getAttribute("data-label-" + pair[0]);
+        dd.textContent = pair[1];
+        row.appendChild(dt); row.appendChild(dd); list.appendChild(row);
+      });
     }
 
     form.addEventListener("submit", function (event) {

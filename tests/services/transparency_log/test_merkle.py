@@ -1,6 +1,7 @@
 """RFC 6962 hashing and proofs against transparency-dev/merkle's published vectors
 (rfc6962_vectors.json names the commit), then properties over random trees."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pakta.services.transparency_log.merkle import (
     inclusion_proof,
     leaf_hash,
     root,
+    subtree_root,
     verify_consistency,
     verify_inclusion,
 )
@@ -180,3 +182,9 @@ def test_any_change_to_a_consistency_proof_or_its_roots_makes_it_fail(sizes, dat
         new_root = root(rewritten)
     with pytest.raises(ProofError):
         verify_consistency(old, new, old_root, new_root, proof)
+
+
+def test_the_root_a_level_at_a_time_is_the_root_split_at_powers_of_two():
+    leaves = [hashlib.sha256(bytes([n % 256, n // 256])).digest() for n in range(600)]
+    for size in range(601):
+        assert root(leaves[:size]) == subtree_root(leaves, 0, size)
