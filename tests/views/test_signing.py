@@ -348,9 +348,7 @@ def loaded():
     event.remove(Session, "loaded_as_persistent", record)
 
 
-def test_the_done_page_is_read_as_plain_rows_in_one_query(
-    client, token, statements, loaded
-):
+def test_the_done_page_is_read_as_plain_rows_in_one_query(client, token, statements, loaded):
     # Two of a signature's three requests: loading the link, campaign, pact versions,
     # employee, unit and signature as mapped objects cost more CPU than the query.
     assert client.get(f"/s/{token}").status_code == 200
