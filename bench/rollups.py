@@ -59,6 +59,7 @@ from sqlalchemy.orm import Session
 from pakta import migrate
 from pakta.config import normalize_database_url
 from pakta.db import make_engine
+from pakta.keys import totp
 from pakta.models import Employee, Signature, Unit, utcnow
 from pakta.services import accounts, campaigns, rollups
 
@@ -68,6 +69,8 @@ SLUG = "pilkada-2024"
 ADMIN = "admin@contoh.go.id"
 PASSWORD = secrets.token_urlsafe(12)
 TOTP_SECRET = pyotp.random_base32()
+# Sealed into the database by load(), written for the apps by serve().
+TOTP_KEYRING = totp.Keyring((totp.new_key(),))
 
 
 # -- the data -----------------------------------------------------------------------------
@@ -185,7 +188,8 @@ def load(engine, args) -> int:
             session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
         )
         # Admins work only with two-step login on; the bench's browser answers the code step.
-        admin.totp_secret = TOTP_SECRET
+        session.flush()
+        admin.totp_secret = TOTP_KEYRING.seal(TOTP_SECRET, admin.id)
         admin.totp_confirmed_at = utcnow()
         campaign_id = campaign.id
         session.commit()
@@ -239,6 +243,8 @@ def serve(stack: contextlib.ExitStack, directory: str, url: str, args) -> tuple[
         redis_url = stack.enter_context(private_redis(directory))
     env = environment(url, secrets.token_urlsafe(36), redis_url)
     folder = Path(directory)
+    totp.write(folder / "totp-secrets.key", TOTP_KEYRING)
+    env["PAKTA_TOTP_KEY_FILE"] = str(folder / "totp-secrets.key")
     app_port = stack.enter_context(gunicorn("wsgi:app", env, folder / "app.log", args.workers))
     floor_port = stack.enter_context(
         gunicorn("bench.rollups_floor:create_app()", env, folder / "floor.log", args.workers)

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         keys,
         links,
         log,
+        mfa,
         purge,
         rollups,
         roster,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(links.links_group)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(keys.keys_group)
+    app.cli.add_command(mfa.mfa_group)
     app.cli.add_command(certificates.certificates_group)
     app.cli.add_command(verify.verify_command)
     app.cli.add_command(tokens.tokens_group)

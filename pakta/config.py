@@ -30,6 +30,8 @@ DEFAULTS = {
     "SIGNING_KEY": None,  # Ed25519 private key (PEM) shared by all nodes; else instance/keys/
     "SEAL_PKCS12": None,  # a CA-issued seal (for example BSrE); else the self-signed one
     "SEAL_PKCS12_PASSWORD": None,
+    # The key file that seals TOTP secrets in the database; else instance/keys/.
+    "TOTP_KEY_FILE": None,
     "MAX_UPLOAD_MB": 16,
     # How many reverse proxies stand in front of the app (their X-Forwarded-* are trusted).
     "PROXY_COUNT": 0,
@@ -136,6 +138,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError(f"PAKTA_TIMEZONE {settings['TIMEZONE']!r} is not a known zone") from error
 
     settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+    if not settings["TOTP_KEY_FILE"]:
+        settings["TOTP_KEY_FILE"] = str(instance / "keys" / "totp-secrets.key")
     if settings["PEMDA_LOGO"]:
         settings["PEMDA_LOGO_PNG"] = _pemda_logo(settings["PEMDA_LOGO"])
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_MB"] * 1024 * 1024

@@ -25,7 +25,9 @@ TITLES = {
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("That action is not allowed here"),
+    409: _l("That cannot be done now"),
     413: _l("The file is too large"),
+    422: _l("What was sent could not be accepted"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
 }
@@ -35,7 +37,9 @@ EXPLANATIONS = {
     403: _l("If you believe you should have access, contact your unit's operator or the admin."),
     404: _l("The address may be mistyped, or the page has moved."),
     405: _l("Go back and use the buttons on the page."),
+    409: _l("Reload the page to see how things stand now, then try again."),
     413: _l("Upload a smaller file."),
+    422: _l("Check what you entered and try again."),
     429: _l("Please wait a moment before trying again."),
     500: _l("The error has been recorded. Please try again in a few minutes."),
 }
@@ -51,9 +55,12 @@ def wants_json() -> bool:
     )
 
 
-def render_error(code: int, detail: str | None = None, back_url: str | None = None):
-    """The error page; ``back_url`` makes its button go back there instead of home."""
-    title = str(TITLES.get(code, TITLES[500]))
+def render_error(
+    code: int, detail: str | None = None, back_url: str | None = None, title: str | None = None
+):
+    """The error page; ``back_url`` makes its button go back there instead of home, ``title``
+    says more than the code's own title."""
+    title = str(title or TITLES.get(code, TITLES[500]))
     explanation = detail or str(EXPLANATIONS.get(code, EXPLANATIONS[500]))
     if wants_json():
         return jsonify(error={"code": code, "title": title, "detail": explanation}), code
@@ -93,6 +100,13 @@ def form_page() -> str:
 
 
 def handle_too_large(_error: HTTPException):
+    from pakta.input_guard import request_body_limit
+
+    limit = request_body_limit()
+    if limit is not None:
+        return render_error(
+            413, str(limit.explanation), back_url=form_page(), title=str(limit.title)
+        )
     detail = _(
         "A file can be at most %(size)s MB. Choose a smaller file, or split it into parts.",
         size=current_app.config["MAX_UPLOAD_MB"],

@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "keys.init": _l("set up the signing keys"),
     "keys.rotate": _l("rotated the signing key"),
     "links.export": _l("exported signing links"),
+    "mfa.rotate_key": _l("sealed the two-step login secrets under a new key"),
     "links.regenerate": _l("made a new signing link"),
     "privacy.purge": _l("purged old addresses and user agents"),
     "reminders.send": _l("sent reminders"),

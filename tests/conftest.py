@@ -228,9 +228,14 @@ def units(session):
 
 def enrol_totp(user) -> None:
     """Turns two-step login on for ``user`` with TOTP_SECRET, as the enrolment page would."""
-    from pakta.models import utcnow
+    from sqlalchemy.orm import object_session
 
-    user.totp_secret = TOTP_SECRET
+    from pakta.models import utcnow
+    from pakta.services import mfa
+
+    if user.id is None:
+        object_session(user).flush()  # the sealed secret is bound to the account's id
+    mfa.store_secret(user, TOTP_SECRET)
     user.totp_confirmed_at = utcnow()
 
 

@@ -7,14 +7,18 @@ import sys
 import pytest
 
 from pakta.db import database, get_session
-from pakta.keys import certificate, seal
+from pakta.keys import certificate, seal, totp
+from pakta.services import accounts
+from tests.conftest import PASSWORD, TOTP_SECRET
 from tests.servers import HOST, free_port
 
 
 @pytest.fixture
 def production(app_variant, connection, tmp_path):
     """Runs `pakta check` on a production configuration with keys in its own instance
-    folder, changed by the overrides given; the app sees the test's rolled-back data."""
+    folder, changed by the overrides given; the app sees the test's rolled-back data. The
+    TOTP key is the test app's own (TOTP_KEY_FILE) unless given: it sealed the fixtures'
+    secrets."""
 
     def check(*, keys=True, **overrides):
         settings = {
@@ -33,6 +37,7 @@ def production(app_variant, connection, tmp_path):
                 certificate.init(session, variant.instance_path, None)
                 session.commit()
                 seal.init_self_signed(variant.instance_path, "Pemerintah Kota Contoh")
+                totp.create(variant.config["TOTP_KEY_FILE"])
         return variant, variant.test_cli_runner()
 
     return check
@@ -210,3 +215,54 @@ def test_a_seal_from_a_certification_authority_must_be_present_and_private(
     assert missing.exit_code == 1 and f"{absent} tidak ada" in missing.stderr
     assert readable.exit_code == 1
     assert ca_issued_seal.pkcs12_path in readable.stderr and "644" in readable.stderr
+
+
+# -- the TOTP key ---------------------------------------------------------------------------
+
+
+def test_a_missing_totp_key_is_told_to_run_keys_init(production, tmp_path):
+    path = tmp_path / "instance" / "keys" / "totp-secrets.key"
+    app, runner = production(TOTP_KEY_FILE=str(path))
+    path.unlink()
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert f"{path} tidak ada" in result.stderr and "pakta keys init" in result.stderr
+
+
+def test_a_totp_key_others_can_read_or_that_is_damaged_is_named(production, tmp_path):
+    path = tmp_path / "instance" / "keys" / "totp-secrets.key"
+    _app, runner = production(TOTP_KEY_FILE=str(path))
+    os.chmod(path, 0o640)
+    readable = runner.invoke(args=["check"])
+    path.write_text("bukan kunci\n")
+    os.chmod(path, 0o600)
+    damaged = runner.invoke(args=["check"])
+
+    assert readable.exit_code == 1
+    assert f"{path}" in readable.stderr and "640" in readable.stderr
+    assert damaged.exit_code == 1
+    assert f"{path} bukan berkas kunci TOTP" in damaged.stderr
+
+
+def test_a_totp_key_that_did_not_seal_the_accounts_secrets_is_named(production, tmp_path):
+    path = tmp_path / "instance" / "keys" / "totp-secrets.key"
+    variant, runner = production(TOTP_KEY_FILE=str(path))
+
+    def admin_sealed_with(keyring: totp.Keyring, email: str) -> None:
+        with variant.app_context():
+            db = get_session()
+            user = accounts.create_user(db, email=email, name="A", role="admin", password=PASSWORD)
+            db.flush()
+            user.totp_secret = keyring.seal(TOTP_SECRET, user.id)
+            db.commit()
+
+    admin_sealed_with(totp.load(path), "sendiri@contoh.go.id")
+    clean = runner.invoke(args=["check"])
+    admin_sealed_with(totp.Keyring((totp.new_key(),)), "lain@contoh.go.id")
+    result = runner.invoke(args=["check"])
+
+    assert clean.exit_code == 0, clean.output
+    assert result.exit_code == 1
+    assert "1 akun" in result.stderr and f"{path}" in result.stderr

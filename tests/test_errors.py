@@ -37,11 +37,24 @@ def test_an_unknown_page_gets_a_friendly_404_in_indonesian(client):
     assert "404" in response.text
 
 
-@pytest.mark.parametrize("code", [400, 403, 404, 429, 500])
+@pytest.mark.parametrize("code", [400, 403, 404, 409, 422, 429, 500])
 def test_each_error_code_has_its_own_page(failing_client, code):
     response = failing_client.get(f"/_test/abort/{code}")
     assert response.status_code == code
     assert "<html" in response.text and str(code) in response.text
+
+
+@pytest.mark.parametrize(
+    ("code", "title"),
+    [
+        (409, "Hal itu tidak dapat dilakukan sekarang"),
+        (422, "Data yang dikirim tidak dapat diterima"),
+    ],
+)
+def test_a_refusal_has_a_title_of_its_own_not_the_500s(failing_client, code, title):
+    response = failing_client.get(f"/_test/abort/{code}")
+    assert title in response.text
+    assert "Terjadi kesalahan pada sistem kami" not in response.text
 
 
 def test_an_unexpected_exception_shows_no_stack_trace(failing_client):

@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 from pakta import migrate
 from pakta.commands import fail
 from pakta.db import database
+from pakta.keys.certificate import KeyringError
+from pakta.keys.totp import SealError
 
 
 @click.group("db", cls=AppGroup, help="Database migrations (Alembic).")
@@ -17,14 +19,20 @@ def db_group() -> None:
 @db_group.command("upgrade", help="Apply migrations up to REVISION (default: head).")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    migrate.upgrade(database().engine, revision)
+    try:
+        migrate.upgrade(database().engine, revision)
+    except KeyringError as error:  # 0013 seals TOTP secrets with the TOTP key
+        fail(str(error))
     click.echo(f"database at {revision}")
 
 
 @db_group.command("downgrade", help="Undo migrations down to REVISION.")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    migrate.downgrade(database().engine, revision)
+    try:
+        migrate.downgrade(database().engine, revision)
+    except (KeyringError, SealError) as error:
+        fail(str(error))
 
 
 @db_group.command("revision", help="Write a new migration from the models' changes.")

@@ -1,4 +1,4 @@
-"""`pakta keys ...`: the certificate signing keys and the PDF seal."""
+"""`pakta keys ...`: the certificate signing keys, the PDF seal and the TOTP key."""
 
 import click
 from flask import current_app
@@ -14,9 +14,11 @@ def keys_group() -> None:
     pass
 
 
-@keys_group.command("init", help="Create the signing key and self-signed seal if missing.")
+@keys_group.command(
+    "init", help="Create the signing key, the self-signed seal and the TOTP key if missing."
+)
 def keys_init() -> None:
-    from pakta.keys import certificate, seal
+    from pakta.keys import certificate, seal, totp
     from pakta.services import audit, campaigns, pemda
 
     db = get_session()
@@ -28,8 +30,11 @@ def keys_init() -> None:
             defaults = pemda.Defaults.from_config(current_app.config)
             issuer = pemda.issuer_name(db, campaign, defaults)
             seal.init_self_signed(current_app.instance_path, issuer)
+        totp.create(current_app.config["TOTP_KEY_FILE"])
     except OSError as error:
         write_failed(certificate.key_dir(current_app.instance_path), error)
+    except totp.TotpKeyError as error:
+        fail(str(error))
     if before is None or before.kid != key.kid:
         audit.record(
             db, actor=cli_actor(), action="keys.init", target_type="key", target_id=key.kid

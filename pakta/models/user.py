@@ -31,8 +31,9 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # TOTP (RFC 6238): the base32 secret, kept from the enrolment page until a code confirms it.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP (RFC 6238): the base32 secret, kept from the enrolment page until a code confirms
+    # it, and only ever sealed (pakta.keys.totp; read and written through services.mfa).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last 30-second step whose code was accepted: a code is never taken twice.
     totp_last_step: Mapped[int | None] = mapped_column()

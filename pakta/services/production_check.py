@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _
-from pakta.keys import certificate, seal
+from pakta.keys import certificate, seal, totp
 from pakta.migrate import head_revisions
 from pakta.services import health
 
@@ -28,6 +28,7 @@ def problems(session: Session, engine: Engine, config: Mapping, instance_path: s
     database_usable = all(checks[name].ok for name in ("database", "migrations") if name in checks)
     found += _signing_key(session if database_usable else None, config, instance_path)
     found += _seal(config, instance_path)
+    found += _totp_key(session if database_usable else None, config)
     return found
 
 
@@ -98,6 +99,35 @@ def _seal(config: Mapping, instance_path: str) -> list[str]:
     found = _private(key_path) if key_path.exists() else [_missing(key_path)]
     if not cert_path.exists():
         found.append(_missing(cert_path))
+    return found
+
+
+def _totp_key(session: Session | None, config: Mapping) -> list[str]:
+    """The key that seals TOTP secrets: present, private, well formed, and holding the key
+    of every sealed secret (a wrong file would lock every admin out)."""
+    from pakta.models import User
+
+    path = Path(config["TOTP_KEY_FILE"])
+    if not path.exists():
+        return [_missing(path)]
+    found = _private(path)
+    try:
+        keyring = totp.load(path)
+    except totp.TotpKeyError:
+        damaged = _("{path} is not a TOTP key file: each line must be a 32-byte key in base64url.")
+        return [*found, damaged.format(path=path)]
+    if session is None:
+        return found
+    sealed = session.scalars(select(User.totp_secret).where(User.totp_secret.is_not(None)))
+    known = set(keyring.ids())
+    unknown = sum(1 for value in sealed if totp.sealed_key_id(value) not in known)
+    if unknown:
+        found.append(
+            _(
+                "The two-step login secrets of {count} account(s) are sealed under a key that "
+                "{path} does not hold: put back the TOTP key file they were sealed with."
+            ).format(count=unknown, path=path)
+        )
     return found
 
 

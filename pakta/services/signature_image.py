@@ -59,7 +59,7 @@ def _error(message, **values) -> SignatureImageError:
     return SignatureImageError(str(message).format(**values))
 
 
-def _too_large() -> SignatureImageError:
+def too_large() -> SignatureImageError:
     return _error(_TOO_LARGE, kb=MAX_PNG_BYTES // 1024)
 
 
@@ -68,7 +68,7 @@ def decode_data_url(value: str) -> bytes:
     if not isinstance(value, str):
         raise _error(_NOT_PNG)
     if len(value) > _MAX_ENCODED_CHARS + _MAX_HEADER_CHARS:
-        raise _too_large()
+        raise too_large()
     header, comma, payload = value.strip().partition(",")
     scheme, _, media = header.partition(":")
     media_type, *parameters = (part.strip().lower() for part in media.split(";"))
@@ -77,7 +77,7 @@ def decode_data_url(value: str) -> bytes:
     if "base64" not in parameters:
         raise _error(_UNREADABLE)
     if len(payload) > _MAX_ENCODED_CHARS:
-        raise _too_large()
+        raise too_large()
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -85,7 +85,7 @@ def decode_data_url(value: str) -> bytes:
     if not data:
         raise _error(_EMPTY)
     if len(data) > MAX_PNG_BYTES:
-        raise _too_large()
+        raise too_large()
     return data
 
 
@@ -173,7 +173,7 @@ def clean_signature_png(data: bytes) -> bytes:
         raise _error(_NOT_PNG)
     data = bytes(data)
     if len(data) > MAX_PNG_BYTES:
-        raise _too_large()
+        raise too_large()
     _check_header(data)
     grey_alpha = _decode(data)
     width, height = grey_alpha.size
@@ -186,5 +186,5 @@ def clean_signature_png(data: bytes) -> bytes:
     # Written from the pixels alone: no info, ICC, EXIF or other chunk is carried.
     result = _encode_la(Image.merge("LA", (gray, alpha)))
     if len(result) > MAX_PNG_BYTES:
-        raise _too_large()
+        raise too_large()
     return result

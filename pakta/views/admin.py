@@ -20,6 +20,7 @@ from pakta.i18n import _
 from pakta.models import Campaign, utcnow
 from pakta.services import audit, campaigns, overview, roster, units
 from pakta.timeutil import local_zone, to_local
+from pakta.views.form_pages import form_page
 from pakta.views.paging import page_number
 from pakta.views.uploads import (
     accept_upload,
@@ -95,7 +96,7 @@ def campaign_new():
             db.commit()
             flash(_("Campaign created with the four points of the 2022 joint decree."), "success")
             return redirect(url_for("admin.campaign_edit", slug=campaign.slug))
-    return render_template("admin/campaign_new.html", form=form)
+    return form_page("admin/campaign_new.html", form=form)
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -180,7 +181,7 @@ def campaign_edit(slug: str):
                 "success",
             )
             return redirect(url_for("admin.campaign_edit", slug=slug))
-    return render_template(
+    return form_page(
         "admin/campaign_edit.html",
         campaign=campaign,
         details=details,
@@ -202,7 +203,7 @@ def roster_upload():
         pending = accept_upload(form.roster, roster.read_table, "roster")
         if pending is not None:
             return redirect(url_for("admin.roster_preview", token=pending.token))
-    return render_template("admin/roster_upload.html", form=form)
+    return form_page("admin/roster_upload.html", form=form)
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])
@@ -232,7 +233,7 @@ def roster_preview(token: str):
             return render_template(
                 "admin/roster_done.html", result=result, filename=upload.filename
             )
-    return render_template(
+    return form_page(
         "admin/roster_preview.html",
         upload=upload,
         table=table,

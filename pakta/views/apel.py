@@ -26,7 +26,8 @@ from sqlalchemy import select
 from pakta.db import get_session
 from pakta.forms.apel import ApelCloseForm, ApelIdentityForm, ApelOpenForm
 from pakta.forms.signing import SignForm
-from pakta.i18n import _
+from pakta.i18n import _, _l
+from pakta.input_guard import body_limit
 from pakta.models import ApelSession, Employee, Signature, SignatureMethod, Unit, utcnow
 from pakta.qr import qr_svg
 from pakta.security import count_as_failure, hashed_key, limiter, signing_failures
@@ -35,6 +36,7 @@ from pakta.services import apel_locks, audit, campaigns, signing, units
 from pakta.services.certificates import issuing
 from pakta.templating import local_datetime
 from pakta.timeutil import local_zone
+from pakta.views.form_pages import CONFLICT, UNPROCESSABLE, form_page
 from pakta.views.signing import (
     DOWNLOAD_LIMIT,
     STATUS_LIMIT,
@@ -43,6 +45,7 @@ from pakta.views.signing import (
     certificate_ready,
     certificate_status_response,
     paused_page,
+    signing_body,
     try_to_sign,
     unavailable,
 )
@@ -57,6 +60,14 @@ DONE_KEY = "apel_done"
 # database also locks a NIP, or an address, after a few wrong codes), signing per pass.
 NIP_LIMIT = "10 per minute"
 HOLDER_LIMIT = "30 per minute"
+# A NIP, a code and the CSRF token: a body past this is no identity check, and is refused
+# before the per-NIP limit reads the form.
+ENTRY_BODY_BYTES = 16 * 1024
+entry_body = body_limit(
+    ENTRY_BODY_BYTES,
+    _l("What was sent is too large"),
+    _l("Go back and type your NIP and your verification code again."),
+)
 
 
 @bp.after_request
@@ -97,14 +108,15 @@ def index():
     form.unit.choices = _unit_choices(scope)
     if current_user.unit_id is not None and not form.is_submitted():
         form.unit.data = current_user.unit_id
+    refused_with = UNPROCESSABLE
     if request.method == "POST":
         unit = db.get(Unit, form.unit.data) if isinstance(form.unit.data, int) else None
         if unit is None or (scope is not None and unit.id not in scope):
             abort(404)
         if campaign is None:
             flash(_("No campaign is open for signing now."), "error")
-            return redirect(url_for("apel.index"))
-        if form.validate_on_submit():
+            refused_with = CONFLICT
+        elif form.validate_on_submit():
             apel, created = apel_service.open_session(
                 db, campaign=campaign, unit=unit, user=current_user
             )
@@ -123,8 +135,9 @@ def index():
             return redirect(url_for("apel.screen", public_id=apel.public_id), code=303)
     now = utcnow()
     sessions = apel_service.sessions_in_scope(db, scope)
-    return render_template(
+    return form_page(
         "apel/index.html",
+        refused_with=refused_with,
         campaign=campaign,
         form=form,
         sessions=sessions,
@@ -243,6 +256,7 @@ def _has_entry(apel: ApelSession) -> bool:
 
 
 @bp.route("/a/<public_id>/<token>", methods=["GET", "POST"])
+@entry_body
 @limiter.limit(NIP_LIMIT, key_func=nip_key, methods=["POST"])
 @signing_failures
 def entry(public_id: str, token: str):
@@ -270,7 +284,7 @@ def entry(public_id: str, token: str):
             "until": int((now + apel_service.ENTRY_LIFETIME).timestamp()),
         }
     form = ApelIdentityForm()
-    error, status_code = None, 200
+    error, refused_with = None, UNPROCESSABLE
     if form.validate_on_submit():
         result = apel_service.verify_identity(
             db,
@@ -288,12 +302,19 @@ def entry(public_id: str, token: str):
             session[GRANT_KEY] = apel_service.make_pass(apel, result.employee, now)
             return redirect(url_for("apel.sign", public_id=apel.public_id), code=303)
         count_as_failure()
-        error, status_code = _refusal_message(result), 429 if result.retry_at else 422
+        error = _refusal_message(result)
+        if result.retry_at:
+            refused_with = 429
     elif request.method == "POST":
-        error, status_code = _("Fill in your NIP and your verification code."), 422
-    return render_template(
-        "apel/entry.html", apel=apel, campaign=campaign, form=form, error=error
-    ), status_code
+        error = _("Fill in your NIP and your verification code.")
+    return form_page(
+        "apel/entry.html",
+        refused_with=refused_with,
+        apel=apel,
+        campaign=campaign,
+        form=form,
+        error=error,
+    )
 
 
 def _refusal_message(result: apel_service.IdentityResult) -> str:
@@ -330,6 +351,7 @@ def _finish(signature: Signature, apel: ApelSession, *, created: bool):
 
 
 @bp.route("/a/<public_id>/tanda-tangan", methods=["GET", "POST"])
+@signing_body
 @limiter.limit(HOLDER_LIMIT, key_func=pass_key)
 @signing_failures
 def sign(public_id: str):
@@ -357,7 +379,7 @@ def sign(public_id: str):
         )
         if outcome is not None:
             return _finish(outcome.signature, apel, created=outcome.created)
-    return render_template(
+    return form_page(
         "apel/sign.html",
         apel=apel,
         form=form,
@@ -365,7 +387,7 @@ def sign(public_id: str):
         employee=employee,
         problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if problems else 200)
+    )
 
 
 def _own_signature(apel: ApelSession) -> tuple[Signature | None, dict]:

@@ -27,12 +27,22 @@ from pakta.models import User
 from pakta.qr import qr_svg
 from pakta.security import account_key_for, count_as_failure, password_form, remember_device
 from pakta.services import accounts, audit, login_sessions, mfa
+from pakta.views.form_pages import form_page
 
 bp = Blueprint("auth", __name__)
 
 # Between the password and the code: who, since when, and where to go afterwards.
 PENDING = "second_factor_pending"
 PENDING_FOR = timedelta(minutes=5)
+
+
+@bp.errorhandler(mfa.MfaUnavailable)
+def mfa_unavailable(error: mfa.MfaUnavailable):
+    """The enrolment pages when the TOTP key is missing or wrong: said plainly, not a 500."""
+    from pakta.errors import render_error
+
+    get_session().rollback()
+    return render_error(503, str(error))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -139,7 +149,7 @@ def login():
             return redirect(url_for("auth.second_factor"))
         else:
             return finish_login(user, request.args.get("next"))
-    return render_template("auth/login.html", form=form)
+    return form_page("auth/login.html", form=form)
 
 
 @bp.route("/masuk/kode", methods=["GET", "POST"])
@@ -152,12 +162,21 @@ def second_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         db = get_session()
-        if user.active and mfa.check_second_factor(db, user, form.code.data, now=clock.now()):
+        try:
+            accepted = user.active and mfa.check_second_factor(
+                db, user, form.code.data, now=clock.now()
+            )
+        except mfa.MfaUnavailable as error:
+            # Not a wrong guess: no code can be checked until the key or the account is put
+            # right, which the message asks for (a recovery code still works).
+            form.code.errors.append(str(error))
+            return render_template("auth/second_factor.html", form=form), 503
+        if accepted:
             next_url = session[PENDING].get("next")
             return finish_login(user, next_url)
         record_failure("auth.second_factor_failed", user)
         form.code.errors.append(_("That code is not correct or was already used."))
-    return render_template("auth/second_factor.html", form=form)
+    return form_page("auth/second_factor.html", form=form)
 
 
 @bp.route("/akun/dua-langkah", methods=["GET", "POST"])
@@ -166,7 +185,8 @@ def mfa_setup():
     db = get_session()
     user = current_user._get_current_object()
     if user.has_totp:
-        return render_template("auth/mfa_on.html", form=ConfirmForm())
+        # A POST here is an enrolment form from before two-step login was turned on.
+        return form_page("auth/mfa_on.html", form=ConfirmForm())
     secret = mfa.begin_enrolment(user)
     db.commit()
     form = EnrolForm()
@@ -179,7 +199,7 @@ def mfa_setup():
             record("auth.mfa_enrolled", user)
             db.commit()
             return recovery_codes_page(codes)
-    return render_template("auth/mfa_setup.html", form=form, secret=secret)
+    return form_page("auth/mfa_setup.html", form=form, secret=secret)
 
 
 @bp.get("/akun/dua-langkah/qr.svg")
@@ -256,7 +276,7 @@ def change_password():
             db.commit()
             flash(_("Your password has been changed. Other sessions were logged out."), "success")
             return redirect(url_for("admin.index"))
-    return render_template("auth/change_password.html", form=form, end_form=ConfirmForm())
+    return form_page("auth/change_password.html", form=form, end_form=ConfirmForm())
 
 
 @bp.post("/bahasa/<code>")

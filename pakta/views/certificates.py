@@ -9,6 +9,7 @@ from pakta.i18n import _
 from pakta.models import Signature
 from pakta.services import audit, units
 from pakta.services.certificates import issuing, revocations
+from pakta.views.form_pages import form_page
 
 bp = Blueprint("certificates", __name__, url_prefix="/admin/sertifikat")
 
@@ -106,7 +107,7 @@ def detail(number: str):
                 return redirect(url_for("certificates.detail", number=number))
     # A form shown again here always asks for the confirmation step anew.
     revoke_form.confirmed.data = ""
-    return render_template(
+    return form_page(
         "certificates/detail.html",
         signature=signature,
         issued=issuing.issued(db, signature),

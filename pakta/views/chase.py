@@ -21,11 +21,13 @@ from flask_login import current_user, login_required
 from werkzeug.utils import secure_filename
 
 from pakta.db import get_session
+from pakta.errors import render_error
 from pakta.forms.chase import ReminderForm
 from pakta.i18n import _
 from pakta.models import Unit, utcnow
 from pakta.services import audit, exports, reminders, units
 from pakta.timeutil import local_zone
+from pakta.views.form_pages import CONFLICT, UNPROCESSABLE
 from pakta.views.letterhead import issuer_name, letterhead
 from pakta.views.rollups import scope_roots, selected_campaign, selected_view, visible_ids
 
@@ -137,15 +139,15 @@ def remind(code: str):
     db = get_session()
     campaign = selected_campaign()
     unit, subtree = _unit_in_scope(code)
-    back = redirect(url_for("chase.not_signed", code=unit.code, campaign=campaign.slug))
+    list_url = url_for("chase.not_signed", code=unit.code, campaign=campaign.slug)
     smtp = reminders.SmtpSettings.from_config(current_app.config)
     form = ReminderForm()
     if smtp is None:
-        flash(_("Reminder emails are not set up on this server."), "error")
-        return back
+        return render_error(
+            CONFLICT, _("Reminder emails are not set up on this server."), back_url=list_url
+        )
     if not form.validate_on_submit():
-        flash(_("Tick the box to confirm."), "error")
-        return back
+        return render_error(UNPROCESSABLE, _("Tick the box to confirm."), back_url=list_url)
     people = _pending(campaign, subtree)
     try:
         outcome = reminders.send_reminders(
@@ -160,8 +162,11 @@ def remind(code: str):
         )
     except reminders.CampaignNotOpen:
         db.rollback()
-        flash(_("Reminders can only be sent while the campaign is open for signing."), "error")
-        return back
+        return render_error(
+            CONFLICT,
+            _("Reminders can only be sent while the campaign is open for signing."),
+            back_url=list_url,
+        )
     audit.record(
         db,
         actor=current_user,
@@ -193,7 +198,7 @@ def remind(code: str):
     )
     if outcome.first_error:
         flash(_("The mail server said: {error}").format(error=outcome.first_error), "error")
-    return back
+    return redirect(list_url)
 
 
 @bp.get("/ekspor.<fmt>")

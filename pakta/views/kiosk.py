@@ -30,8 +30,15 @@ from pakta.models import Employee, Signature, SignatureMethod, utcnow
 from pakta.security import password_form
 from pakta.services import campaigns, kiosk, signing, units
 from pakta.views.auth import current_email, record_failure
+from pakta.views.form_pages import form_page
 from pakta.views.letterhead import issuer_name
-from pakta.views.signing import acknowledged_points, paused_page, try_to_sign, unavailable
+from pakta.views.signing import (
+    acknowledged_points,
+    paused_page,
+    signing_body,
+    try_to_sign,
+    unavailable,
+)
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -73,9 +80,7 @@ def start():
     if form.validate_on_submit():
         session[KIOSK_SESSION_KEY] = True
         return redirect(url_for("kiosk.search"))
-    return render_template(
-        "kiosk/start.html", form=form, campaign=campaigns.open_campaign(get_session())
-    )
+    return form_page("kiosk/start.html", form=form, campaign=campaigns.open_campaign(get_session()))
 
 
 @bp.route("/keluar", methods=["GET", "POST"])
@@ -92,7 +97,7 @@ def leave():
         operator = current_user._get_current_object()
         record_failure("kiosk.leave_failed", operator, actor=operator)
         form.password.errors.append(_("Wrong password."))
-    return render_template("kiosk/exit.html", form=form)
+    return form_page("kiosk/exit.html", form=form)
 
 
 @bp.after_request
@@ -132,6 +137,7 @@ def search():
 
 
 @bp.route("/tanda-tangan/<int:employee_id>", methods=["GET", "POST"])
+@signing_body
 def sign(employee_id: int):
     db = get_session()
     campaign = campaigns.open_campaign(get_session())
@@ -158,14 +164,14 @@ def sign(employee_id: int):
         )
         if outcome is not None:
             return redirect(url_for("kiosk.done", public_id=outcome.signature.public_id), code=303)
-    return render_template(
+    return form_page(
         "kiosk/sign.html",
         form=form,
         campaign=campaign,
         employee=employee,
         problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if problems else 200)
+    )
 
 
 @bp.get("/selesai/<public_id>")

@@ -14,12 +14,14 @@ from flask_login import current_user, login_required
 from pakta import charts, formats
 from pakta.auth import admin_required
 from pakta.db import get_session
+from pakta.errors import render_error
 from pakta.forms.rollups import SettingsForm
 from pakta.i18n import _
 from pakta.models import Campaign, utcnow
 from pakta.services import audit, campaigns, rollups, units
 from pakta.services.certificates import revocations
 from pakta.timeutil import local_zone
+from pakta.views.form_pages import UNPROCESSABLE
 from pakta.views.paging import page_number
 
 bp = Blueprint("rollups", __name__, url_prefix="/admin/rekap")
@@ -216,6 +218,9 @@ def settings():
         )
         db.commit()
         flash(_("Saved."), "success")
-    else:
-        flash(_("The threshold must be a whole number from 0 to 100."), "error")
-    return redirect(url_for("rollups.dashboard", campaign=campaign.slug))
+        return redirect(url_for("rollups.dashboard", campaign=campaign.slug))
+    return render_error(
+        UNPROCESSABLE,
+        _("The threshold must be a whole number from 0 to 100."),
+        back_url=url_for("rollups.dashboard", campaign=campaign.slug),
+    )

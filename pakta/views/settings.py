@@ -6,7 +6,6 @@ from flask import (
     abort,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -17,6 +16,7 @@ from pakta.db import get_session
 from pakta.forms.settings import PemdaForm
 from pakta.i18n import _
 from pakta.services import audit, pemda
+from pakta.views.form_pages import form_page
 from pakta.views.letterhead import defaults
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/pengaturan")
@@ -60,7 +60,7 @@ def index():
             db.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("settings.index"))
-    return render_template(
+    return form_page(
         "settings/index.html",
         form=form,
         stored=stored,

@@ -6,7 +6,8 @@ from werkzeug.datastructures import MultiDict
 from pakta import jobs
 from pakta.db import database, get_session
 from pakta.forms.signing import SignForm
-from pakta.i18n import _
+from pakta.i18n import _, _l
+from pakta.input_guard import body_limit
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
 from pakta.security import count_as_failure, limiter, signing_failures, token_key
 from pakta.services import availability, links, signing
@@ -16,10 +17,25 @@ from pakta.services.signature_image import (
     SignatureImageError,
     clean_signature_png,
     decode_data_url,
+    too_large,
 )
+from pakta.views.form_pages import form_page
 from pakta.views.letterhead import issuer_name
 
 bp = Blueprint("signing", __name__)
+
+# The drawing field takes at most 300,000 characters (SignForm), which URL-encoding at most
+# triples; the rest of the form is a few hundred bytes. A larger body is no drawn signature:
+# it is refused (413) before it is read, instead of failing the form's checks.
+SIGNING_BODY_BYTES = 1024 * 1024
+signing_body = body_limit(
+    SIGNING_BODY_BYTES,
+    _l("The signature is too large"),
+    _l(
+        "What was sent is larger than any drawn signature. Go back, clear the drawing and "
+        "sign again."
+    ),
+)
 
 
 @bp.after_request
@@ -84,6 +100,21 @@ def paused_page():
     )
 
 
+def refused_fields(form: SignForm) -> dict[str, str]:
+    """What to say of a form its own checks refused: a drawing or a name too long, next to
+    its field; anything else (the CSRF token, the submission id) means the page expired or
+    was sent twice."""
+    problems = {}
+    if form.signature.errors:
+        problems["signature"] = str(too_large())
+        form.signature.data = ""  # not sent back to be redrawn
+    if form.typed_name.errors:
+        problems["typed_name"] = form.typed_name.errors[0]
+    if not problems or set(form.errors) - {"signature", "typed_name"}:
+        problems["form"] = _("The form expired or was sent twice. Reload the page and try again.")
+    return problems
+
+
 def try_to_sign(
     form: SignForm,
     campaign: Campaign,
@@ -98,9 +129,7 @@ def try_to_sign(
     The caller has looked for the employee's signature in this request and found none.
     """
     if not form.validate_on_submit():
-        return None, {
-            "form": _("The form expired or was sent twice. Reload the page and try again.")
-        }
+        return None, refused_fields(form)
     evidence, image_problem = evidence_from(form, witness_user_id, apel_session_id)
     if image_problem:
         problems = signing.submission_problems(campaign, employee, evidence)
@@ -138,6 +167,7 @@ def invalid_link():
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@signing_body
 @limiter.limit(LINK_LIMIT, key_func=token_key)
 @signing_failures
 def personal(token: str):
@@ -208,8 +238,8 @@ def _shown_page(token: str):
 def sign_page(form: SignForm, campaign, employee, problems: dict[str, str]):
     """The signing form for ``employee`` (an ``Employee`` or ``links.EmployeeView``) in
     ``campaign`` (a ``Campaign`` or ``links.CampaignView``), with ``problems`` next to
-    their fields."""
-    return render_template(
+    their fields; 422 when it comes back refused (form_page)."""
+    return form_page(
         "signing/sign.html",
         form=form,
         campaign=campaign,
@@ -217,7 +247,7 @@ def sign_page(form: SignForm, campaign, employee, problems: dict[str, str]):
         employee=employee,
         problems=problems,
         ticked=acknowledged_points(request.form),
-    ), (422 if problems else 200)
+    )
 
 
 def revoked_page(campaign: Campaign, employee: Employee, token: str):

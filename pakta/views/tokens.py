@@ -19,6 +19,7 @@ from pakta.forms.tokens import NewTokenForm, RevokeTokenForm
 from pakta.i18n import _
 from pakta.models import Unit
 from pakta.services import api_tokens
+from pakta.views.form_pages import form_page
 
 bp = Blueprint("tokens", __name__, url_prefix="/admin/token")
 
@@ -56,9 +57,7 @@ def create():
     form = NewTokenForm()
     form.unit.choices = unit_choices()
     if not form.validate_on_submit():
-        return render_template(
-            "tokens/index.html", tokens=api_tokens.list_tokens(db), form=form
-        ), 400
+        return form_page("tokens/index.html", tokens=api_tokens.list_tokens(db), form=form)
     try:
         token, raw = api_tokens.create(
             db,
@@ -69,9 +68,7 @@ def create():
         )
     except api_tokens.TokenError as error:
         form.name.errors = [*form.name.errors, str(error)]
-        return render_template(
-            "tokens/index.html", tokens=api_tokens.list_tokens(db), form=form
-        ), 400
+        return form_page("tokens/index.html", tokens=api_tokens.list_tokens(db), form=form)
     db.commit()
     # Shown in this response only: never flashed (the session cookie) nor redirected to.
     response = make_response(render_template("tokens/created.html", token=token, raw=raw))
@@ -92,4 +89,4 @@ def revoke(token_id: int):
         db.commit()
         flash(_("Token {name} revoked.").format(name=token.name), "success")
         return redirect(url_for("tokens.index"))
-    return render_template("tokens/revoke.html", token=token, form=form)
+    return form_page("tokens/revoke.html", token=token, form=form)

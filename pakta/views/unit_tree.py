@@ -8,6 +8,7 @@ from pakta.forms.admin import UnitTreeConfirmForm, UnitTreeUploadForm
 from pakta.i18n import _
 from pakta.services import unit_tree, units
 from pakta.views.admin import record
+from pakta.views.form_pages import form_page
 from pakta.views.uploads import (
     accept_upload,
     check_may_import,
@@ -30,7 +31,7 @@ def upload():
         pending = accept_upload(form.tree, unit_tree.read_unit_table, KIND)
         if pending is not None:
             return redirect(url_for("unit_tree.preview", token=pending.token))
-    return render_template("unit_tree/upload.html", form=form)
+    return form_page("unit_tree/upload.html", form=form)
 
 
 @bp.route("/impor/<token>", methods=["GET", "POST"])
@@ -54,6 +55,4 @@ def preview(token: str):
             return render_template(
                 "unit_tree/done.html", result=result, filename=pending.filename, plan=plan
             )
-    return render_template(
-        "unit_tree/preview.html", upload=pending, table=table, plan=plan, form=form
-    )
+    return form_page("unit_tree/preview.html", upload=pending, table=table, plan=plan, form=form)

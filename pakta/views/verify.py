@@ -24,6 +24,7 @@ from pakta.security import limiter
 from pakta.services import campaigns
 from pakta.services.certificates import issuing, pdf_check, revocations, verification
 from pakta.services.transparency_log import witness
+from pakta.views.form_pages import form_page
 from pakta.views.letterhead import letterhead
 
 bp = Blueprint("verify", __name__)
@@ -138,4 +139,6 @@ def check_pdf():
             error = "empty"
         else:
             result = pdf_check.check(get_session(), data, issuing.app_trust_roots())
-    return render_template("verify/check_pdf.html", result=result, error=error)
+    # A file that was read gets its verdict (200), even "not a Pakta certificate"; only a
+    # form sent without one is refused.
+    return form_page("verify/check_pdf.html", refused=error is not None, result=result, error=error)

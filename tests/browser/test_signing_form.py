@@ -27,6 +27,18 @@ INK = """() => {
 }"""
 
 
+def post_answers(page) -> list[int]:
+    """The status of each answer to a POST, in order."""
+    answers: list[int] = []
+
+    def seen(response) -> None:
+        if response.request.method == "POST":
+            answers.append(response.status)
+
+    page.on("response", seen)
+    return answers
+
+
 def posts_to(page) -> list[str]:
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else 0)
@@ -72,6 +84,7 @@ def test_a_form_the_server_refuses_comes_back_with_the_drawing_and_then_signs(
     page = small_phone_page
     link = f"{live_server.url}/s/{live_server.form_tokens[1]}"
     page.goto(link)
+    answers = post_answers(page)
     tick_every_point(page)
     draw_signature(page)
     drawn = page.evaluate(INK)
@@ -81,6 +94,7 @@ def test_a_form_the_server_refuses_comes_back_with_the_drawing_and_then_signs(
     page.locator("input[type=submit]").click()
 
     page.locator("#point-4-error").wait_for(state="visible")
+    assert answers == [422]  # refused, and submit-queue.js still shows the server's page
     assert page.url == link
     assert page.locator(".certificate-number").count() == 0
     assert page.get_attribute("[data-sigpad]", "data-empty") == "false"
@@ -90,6 +104,7 @@ def test_a_form_the_server_refuses_comes_back_with_the_drawing_and_then_signs(
     page.locator("#point-4").check()
     page.locator("input[type=submit]").click()
     assert CERTIFICATE_NUMBER.match(certificate_number(page))
+    assert answers[0] == 422 and answers[1] == 303
 
 
 def test_the_drawing_box_spans_the_phone_and_is_at_least_160_px_tall(small_phone_page, live_server):

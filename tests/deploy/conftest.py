@@ -25,7 +25,7 @@ from bench.apel.servers import gunicorn
 from pakta import create_app, keys, migrate
 from pakta.db import database, get_session, make_engine
 from pakta.models import Employee, Signature, Unit, utcnow
-from pakta.services import accounts, apel, links
+from pakta.services import accounts, apel, links, mfa
 from tests import servers
 from tests.conftest import PASSWORD, TOTP_SECRET, add_people, fresh_database, make_campaign
 
@@ -111,7 +111,8 @@ def _populate(app) -> tuple[str, list[str], list[str], list[int]]:
             session, email=ADMIN, name="Admin Setda", role="admin", password=PASSWORD
         )
         # Admins work only with two-step login on; the tests' browsers answer the code step.
-        admin.totp_secret = TOTP_SECRET
+        session.flush()
+        mfa.store_secret(admin, TOTP_SECRET)
         admin.totp_confirmed_at = utcnow()
         campaign = make_campaign(session)
         add_people(session, unit, PEOPLE, 0, campaign, "19860926201505", email=False)

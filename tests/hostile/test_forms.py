@@ -2,8 +2,9 @@
 
 Each form is posted with hostile text in every field (names with diacritics and apostrophes,
 right-to-left and zero-width characters, NUL bytes, markup) and hostile files in every upload
-(truncated CSV and XLSX, SVG or HTML posing as PNG). A request that is not a redirect (the
-app redirects after every successful POST) must leave every table as it was.
+(truncated CSV and XLSX, SVG or HTML posing as PNG). Each is either accepted (a redirect, or
+the result page of the few forms that have one) or refused with a 4xx; a request that is not
+a redirect must leave every table as it was.
 """
 
 import io
@@ -31,6 +32,8 @@ class Form:
     # Tables a refused request does write by design (failed apel checks are counted, failed
     # logins audited; every audit event is also an entry of the audit log).
     may_write: tuple[str, ...] = ()
+    # Whether an accepted form answers with a page of its result (200) instead of a redirect.
+    result_page: bool = False
 
 
 FORMS = {
@@ -42,7 +45,8 @@ FORMS = {
         "/s/{token}", ("signature",), fixed={"points": ["1", "2", "3", "4"]}
     ),
     "apel entry": Form("{apel_entry}", ("number", "code"), may_write=("verification_attempt",)),
-    "pdf check": Form("/periksa-pdf", (), files=("pdf",)),
+    # Any file that is read gets a verdict, "not a Pakta certificate" included.
+    "pdf check": Form("/periksa-pdf", (), files=("pdf",), result_page=True),
     "new campaign": Form(
         "/admin/kampanye/baru",
         ("title", "slug", "issuing_authority", "place", "official_name", "official_title"),
@@ -73,6 +77,7 @@ FORMS = {
         ("name", "unit"),
         admin=True,
         may_write=("api_token", "audit_event", "log_entry"),
+        result_page=True,
     ),
     "rollup settings": Form("/admin/rekap/pengaturan", ("threshold",), admin=True),
     "password change": Form(
@@ -130,6 +135,10 @@ def test_every_form_answers_hostile_fields_without_a_500_and_without_a_half_writ
         assert response.status_code < 500, response.text[:2000]
         if response.status_code in (302, 303):
             return
+        if response.status_code == 200:
+            assert form.result_page, "a refused form answered 200, not a 4xx"
+        else:
+            assert 400 <= response.status_code < 500, response.status_code
         after = row_counts(session)
         for table in form.may_write:
             after[table] = before[table]

@@ -31,7 +31,7 @@ def test_a_campaign_that_closes_before_it_opens_is_refused_in_the_form(
     auth.login()
     data = {"slug": "pilkada-2024", **DETAILS, "closes_at": "2024-07-01T08:00"}
     response = client.post("/admin/kampanye/baru", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert session.scalar(select(Campaign)) is None
 
 
@@ -105,4 +105,4 @@ def test_an_admin_uploads_the_logo_printed_on_certificates(
         data={"logo-logo": (io.BytesIO(b"GIF89a"), "logo.gif"), "logo-submit": "y"},
         content_type="multipart/form-data",
     )
-    assert refused.status_code == 200 and 'class="error"' in refused.text
+    assert refused.status_code == 422 and 'class="error"' in refused.text

@@ -75,14 +75,14 @@ def test_bad_rows_can_be_skipped_on_request(client, auth, admin_user, units, ses
 def test_an_unreadable_file_is_refused_on_the_upload_page(client, auth, admin_user, units):
     auth.login()
     response = upload(client, "\x00\x01\x02 not a roster", filename="roster.csv")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="error"' in response.text
 
 
 def test_a_file_of_another_kind_is_refused(client, auth, admin_user):
     auth.login()
     response = upload(client, "%PDF-1.4", filename="roster.pdf")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="error"' in response.text
 
 
@@ -122,7 +122,7 @@ def test_an_operator_imports_for_their_own_unit_and_rows_elsewhere_are_refused(
     location = upload(client, OPERATOR_FILE).headers["Location"]
     preview = client.get(location)
     assert "DISDIK" in preview.text and "Budi Santoso" in preview.text
-    assert client.post(location, data={}).status_code == 200  # blocked: a bad row
+    assert client.post(location, data={}).status_code == 422  # blocked: a bad row
     assert employees(session) == 0
     done = client.post(location, data={"skip_bad_rows": "y"})
     assert done.status_code == 200

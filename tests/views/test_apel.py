@@ -383,6 +383,34 @@ def test_an_incomplete_form_keeps_the_pass_the_drawing_and_marks_the_missing_poi
     assert client.get(sign_url).status_code == 200
 
 
+TEN_MB = 10 * 1024 * 1024
+
+
+def test_a_ten_megabyte_drawing_at_the_apel_gets_the_413_page_and_keeps_the_pass(
+    client, session, dinkes_apel, budi
+):
+    identify(client, dinkes_apel)
+    sign_url = f"/a/{dinkes_apel.public_id}/tanda-tangan"
+    response = client.post(sign_url, data={"signature": "A" * TEN_MB, "points": ["1"]})
+    assert response.status_code == 413
+    assert "The signature is too large" in response.text
+    assert "The form expired" not in response.text
+    assert session.scalar(select(func.count()).select_from(Signature)) == 0
+    assert client.get(sign_url).status_code == 200
+
+
+def test_a_ten_megabyte_identity_check_gets_a_413_and_counts_no_attempt(
+    client, session, dinkes_apel, budi
+):
+    url = entry(dinkes_apel)
+    client.get(url)
+    response = client.post(url, data={"number": "1" * TEN_MB, "code": CODE})
+    assert response.status_code == 413
+    assert "What was sent is too large" in response.text
+    assert "type your NIP and your verification code again" in response.text
+    assert attempts(session) == 0
+
+
 def sign_by_link(session, campaign, employee):
     return signing.sign(
         session,

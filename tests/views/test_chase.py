@@ -223,9 +223,10 @@ def test_without_smtp_the_page_offers_the_whatsapp_text_and_the_csv(
     page = client.get("/admin/rekap/belum/DINKES").text
     assert "/admin/rekap/belum/DINKES/ingatkan" not in page
     assert "/admin/rekap/belum/DINKES.csv" in page and 'id="group-text"' in page
-    assert (
-        client.post("/admin/rekap/belum/DINKES/ingatkan", data={"confirm": "y"}).status_code == 302
-    )
+    refused = client.post("/admin/rekap/belum/DINKES/ingatkan", data={"confirm": "y"})
+    assert refused.status_code == 409
+    assert "Email pengingat belum diatur di server ini." in refused.text
+    assert 'href="/admin/rekap/belum/DINKES?campaign=' in refused.text  # back to the list
 
 
 # -- reminder emails ----------------------------------------------------------------------
@@ -257,7 +258,8 @@ def test_nothing_is_sent_without_the_confirmation(
     client, auth, operator_user, staffed, smtp_configured, session
 ):
     auth.login(email=operator_user.email)
-    client.post("/admin/rekap/belum/DINKES/ingatkan", data={})
+    refused = client.post("/admin/rekap/belum/DINKES/ingatkan", data={})
+    assert refused.status_code == 422
     assert smtp_configured.received == []
     assert session.scalars(select(Reminder)).all() == []
 

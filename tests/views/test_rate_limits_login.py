@@ -48,7 +48,7 @@ def test_a_wrong_password_for_one_account_from_many_addresses_is_limited_per_acc
         log_in(app, " Admin@Contoh.go.id ", "wrong", {"REMOTE_ADDR": f"10.0.0.{n}"})
         for n in range(FIRST_STEP)
     ]
-    assert statuses == [200] * FIRST_STEP
+    assert statuses == [422] * FIRST_STEP
     # Even the right password, from yet another address, waits now.
     assert log_in(app, admin_user.email, PASSWORD, {"REMOTE_ADDR": "10.9.9.9"}) == 429
 
@@ -77,7 +77,7 @@ def test_wrong_passwords_from_one_address_are_limited_whatever_the_account(limit
     app = limited_app()
     allowed = per_minute(LOGIN_FAILURES_PER_ADDRESS)
     statuses = [log_in(app, f"nobody{n}@contoh.go.id", "guess") for n in range(allowed)]
-    assert statuses == [200] * allowed
+    assert statuses == [422] * allowed
     assert log_in(app, admin_user.email, PASSWORD) == 429
     # The account itself is not held back elsewhere.
     assert log_in(app, admin_user.email, PASSWORD, {"REMOTE_ADDR": "198.51.100.9"}) == 302
@@ -106,7 +106,7 @@ def test_unknown_accounts_and_wrong_passwords_get_the_same_answer(limited_app, a
     wrong = app.test_client().post(
         "/masuk", data={"email": admin_user.email, "password": "guess-one"}
     )
-    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.status_code == wrong.status_code == 422
 
     def page(response, email: str) -> str:
         return re.sub(r'name="csrf_token"[^>]*>', "", response.text.replace(email, ""))
@@ -139,7 +139,7 @@ def test_leaving_kiosk_mode_is_limited_and_audited(limited_app, operator_user, c
         tablet.post("/kiosk/keluar", data={"password": f"guess {n}"}).status_code
         for n in range(FIRST_STEP)
     ]
-    assert statuses == [200] * FIRST_STEP
+    assert statuses == [422] * FIRST_STEP
     assert tablet.post("/kiosk/keluar", data={"password": PASSWORD}).status_code == 429
     assert tablet.get("/admin/").status_code == 302  # still in kiosk mode
     failures = session.scalars(
@@ -160,7 +160,7 @@ def test_changing_the_password_is_limited_and_audited(limited_app, operator_user
             data={"current_password": current, "new_password": new, "confirm": new},
         ).status_code
 
-    assert [change(f"guess {n}") for n in range(FIRST_STEP)] == [200] * FIRST_STEP
+    assert [change(f"guess {n}") for n in range(FIRST_STEP)] == [422] * FIRST_STEP
     assert change(PASSWORD) == 429
     actions = session.scalars(select(AuditEvent.action)).all()
     assert actions.count("auth.change_password_failed") == FIRST_STEP
@@ -174,7 +174,7 @@ def test_wrong_codes_after_the_password_are_limited_per_account(
     auth = AuthActions(browser, clock)
     assert log_in(app, admin_user.email, PASSWORD, client=browser) == 302
     statuses = [auth.second_factor("000000").status_code for _ in range(FIRST_STEP)]
-    assert statuses == [200] * FIRST_STEP
+    assert statuses == [422] * FIRST_STEP
     assert auth.second_factor(auth.totp_code()).status_code == 429
     actions = session.scalars(select(AuditEvent.action)).all()
     assert actions.count("auth.second_factor_failed") == FIRST_STEP

@@ -29,7 +29,7 @@ def test_failed_logins_are_counted_in_redis_where_every_worker_sees_them(
             data={"email": admin_user.email, "password": "guess"},
             environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
         )
-        assert wrong.status_code == 200
+        assert wrong.status_code == 422
     # Another worker: an app whose limiter connects to Redis afresh, with nothing in memory.
     second = create_app({**first.config, "INSTANCE_PATH": tmp_path / "second-worker"})
     refused = second.test_client().post(

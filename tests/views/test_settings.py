@@ -97,7 +97,7 @@ def test_a_bad_logo_is_refused_on_the_form_keeping_the_typed_name(
 ):
     auth.login()
     response = save(client, SUKABUMI, upload)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert translated(app, message) in response.text
     assert f'value="{SUKABUMI}"' in response.text  # what the admin typed is still there
     assert pemda.profile(session, pemda.Defaults()).name == ""  # and nothing was saved

@@ -150,6 +150,105 @@ def test_a_signature_that_is_not_a_png_is_refused_with_a_message(client, session
     assert signatures(session) == 0
 
 
+TEN_MB = 10 * 1024 * 1024
+EXPIRED = "Formulir sudah kedaluwarsa atau terkirim dua kali."
+
+
+@pytest.fixture
+def csrf_client(app, connection):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield app.test_client()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def assert_signature_too_large(response) -> None:
+    assert response.status_code == 413
+    assert "Tanda tangan terlalu besar" in response.text
+    assert "hapus gambarnya, lalu tanda tangani lagi" in response.text
+    assert "Kembali ke formulir" in response.text
+    assert EXPIRED not in response.text
+
+
+def test_a_ten_megabyte_drawing_gets_the_413_page_saying_the_signature_is_too_large(
+    csrf_client, session, token
+):
+    # As submit-queue.js sends it: URL-encoded, with the page's CSRF token.
+    form = csrf_token(csrf_client.get(f"/s/{token}").text)
+    response = csrf_client.post(
+        f"/s/{token}", data={"csrf_token": form, "signature": "A" * TEN_MB, **ALL_POINTS}
+    )
+    assert_signature_too_large(response)
+    assert signatures(session) == 0
+
+
+def test_a_ten_megabyte_multipart_drawing_gets_the_same_413_page(client, session, token):
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart(MultiDict({"signature": "A" * TEN_MB, **ALL_POINTS}))
+    response = client.post(
+        f"/s/{token}", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert_signature_too_large(response)
+    assert signatures(session) == 0
+
+
+def test_a_ten_megabyte_drawing_at_the_kiosk_gets_the_same_413_page(
+    client, auth, session, operator_user, campaign, employee
+):
+    auth.login(email=operator_user.email)
+    auth.start_kiosk()
+    response = client.post(
+        f"/kiosk/tanda-tangan/{employee.id}", data={"signature": "A" * TEN_MB, **ALL_POINTS}
+    )
+    assert_signature_too_large(response)
+    assert signatures(session) == 0
+
+
+def test_the_largest_drawing_the_form_takes_is_under_the_body_limit_even_url_encoded(
+    client, session, token
+):
+    from pakta.views.signing import SIGNING_BODY_BYTES
+
+    # Every character percent-encoded (three bytes each) and the longest name, in UTF-8.
+    drawing = "+" * 300_000
+    response = client.post(
+        f"/s/{token}", data={"signature": drawing, "typed_name": "é" * 255, **ALL_POINTS}
+    )
+    assert int(response.request.headers["Content-Length"]) < SIGNING_BODY_BYTES
+    assert response.status_code == 422  # read, and refused by the drawing's own check
+    assert signatures(session) == 0
+
+
+def test_a_drawing_longer_than_the_form_takes_is_said_next_to_the_drawing(
+    csrf_client, session, token
+):
+    form = csrf_token(csrf_client.get(f"/s/{token}").text)
+    too_long = "data:image/png;base64," + "A" * 300_000
+    response = csrf_client.post(
+        f"/s/{token}", data={"csrf_token": form, "signature": too_long, **ALL_POINTS}
+    )
+    assert response.status_code == 422
+    message = re.search(r'id="signature-error"[^>]*>([^<]*)</p>', response.text).group(1)
+    assert message == "Gambar tanda tangan terlalu besar (maksimal 200 KB)."
+    assert EXPIRED not in response.text
+    assert sent_back_drawing(response.text) == ""
+    assert signatures(session) == 0
+
+
+def test_a_form_without_its_csrf_token_still_says_the_page_expired(csrf_client, session, token):
+    response = csrf_client.post(f"/s/{token}", data={"typed_name": "Budi Santoso", **ALL_POINTS})
+    assert response.status_code in (400, 422)
+    assert EXPIRED in response.text
+    assert signatures(session) == 0
+
+
 def test_without_javascript_typing_the_roster_name_signs(client, session, token):
     response = client.post(f"/s/{token}", data={"typed_name": "budi  santoso", **ALL_POINTS})
     assert response.status_code == 303
@@ -305,7 +404,7 @@ def test_leaving_kiosk_mode_takes_the_operators_password(client, auth, operator_
     auth.login(email=operator_user.email)
     auth.start_kiosk()
     refused = client.post("/kiosk/keluar", data={"password": "not the password"})
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert client.get("/admin/").status_code == 302
     left = client.post("/kiosk/keluar", data={"password": PASSWORD})
     assert left.headers["Location"].endswith("/admin/")

@@ -41,7 +41,7 @@ def test_the_new_token_works_on_the_api(client, auth, admin_user, units):
 def test_a_token_needs_a_name_and_a_listed_unit(client, auth, admin_user, units, session, data):
     auth.login()
     page = client.post("/admin/token/baru", data=data)
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert session.scalar(select(ApiToken)) is None
     assert not TOKEN.search(page.text)
 

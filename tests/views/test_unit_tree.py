@@ -77,7 +77,7 @@ def test_the_preview_warns_listing_top_level_units_other_than_the_root(
 def test_an_unreadable_file_is_refused_on_the_upload_page(client, auth, admin_user):
     auth.login()
     response = upload(client, "kode,nama\nA,B\n")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="error"' in response.text and "kode_induk" in response.text
 
 

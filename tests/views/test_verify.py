@@ -446,7 +446,7 @@ def test_a_file_that_is_not_a_pdf_is_said_to_be_unreadable(client, app, signing_
 
 def test_submitting_no_file_asks_for_one(client, app):
     response = client.post("/periksa-pdf", data={}, content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert translated(app, "Choose a PDF file.") in response.text
 
 
