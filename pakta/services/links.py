@@ -1,6 +1,7 @@
 """Personal signing links: one unguessable link per employee per campaign."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, defer, joinedload
@@ -10,6 +11,7 @@ from pakta.models import (
     Campaign,
     Employee,
     IssuedCertificate,
+    PactText,
     Signature,
     SigningLink,
     Unit,
@@ -203,4 +205,162 @@ def open_link(session: Session, token: str) -> Opened | None:
     link, signature, certificate_id, was_revoked = row
     return Opened(
         link, link.campaign, link.employee, signature, certificate_id is not None, was_revoked
+    )
+
+
+# -- what a GET of a personal link shows, read as plain rows ---------------------------------
+
+
+@dataclass(frozen=True)
+class PactView:
+    heading: str
+    preamble: str
+    points: list[str]
+    legal_basis: list[str]
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """The campaign as the signing pages read it (``Campaign``'s names, read only)."""
+
+    id: int
+    title: str
+    issuing_authority: str
+    opens_at: datetime
+    closes_at: datetime
+    pact: PactView
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opens_at <= at < self.closes_at
+
+
+@dataclass(frozen=True)
+class UnitView:
+    name: str
+
+
+@dataclass(frozen=True)
+class EmployeeView:
+    id: int
+    name: str
+    position: str
+    active: bool
+    unit: UnitView
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    id: int
+    certificate_number: str
+    signed_at: datetime
+    signer_name: str
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An active link as its page shows it: ``Opened`` with read-only views in place of the
+    mapped objects, for a GET that writes nothing."""
+
+    campaign: CampaignView
+    employee: EmployeeView
+    signature: SignatureView | None
+    certificate_issued: bool
+    revoked_before: bool
+
+
+_LINKS, _CAMPAIGNS, _PACTS = SigningLink.__table__, Campaign.__table__, PactText.__table__
+_EMPLOYEES, _UNITS, _SIGNATURES = Employee.__table__, Unit.__table__, Signature.__table__
+_CERTIFICATES, _REVOKED_ROWS = IssuedCertificate.__table__, _SIGNATURES.alias("revoked")
+_NEWER_PACTS = _PACTS.alias("newest_pact")
+# Built once, columns of the tables rather than mapped entities: the signing page and the
+# done page are two of a signature's three requests, and loading six mapped objects (and a
+# collection made unique) cost more CPU than the query. The same rows as ``_OPEN``; the
+# current pact is the campaign's newest version, as ``Campaign.pact``.
+_SHOW = (
+    select(
+        _CAMPAIGNS.c.id.label("campaign_id"),
+        _CAMPAIGNS.c.title,
+        _CAMPAIGNS.c.issuing_authority,
+        _CAMPAIGNS.c.opens_at,
+        _CAMPAIGNS.c.closes_at,
+        _PACTS.c.heading,
+        _PACTS.c.preamble,
+        _PACTS.c.points,
+        _PACTS.c.legal_basis,
+        _EMPLOYEES.c.id.label("employee_id"),
+        _EMPLOYEES.c.name,
+        _EMPLOYEES.c.position,
+        _EMPLOYEES.c.active,
+        _UNITS.c.name.label("unit"),
+        _SIGNATURES.c.id.label("signature_id"),
+        _SIGNATURES.c.certificate_number,
+        _SIGNATURES.c.signed_at,
+        _SIGNATURES.c.signer_name,
+        _SIGNATURES.c.unit_name,
+        _CERTIFICATES.c.id.label("certificate_id"),
+        select(_REVOKED_ROWS.c.id)
+        .where(
+            _REVOKED_ROWS.c.campaign_id == _LINKS.c.campaign_id,
+            _REVOKED_ROWS.c.employee_id == _LINKS.c.employee_id,
+            _REVOKED_ROWS.c.revoked_at.is_not(None),
+        )
+        .exists()
+        .label("revoked_before"),
+    )
+    .select_from(_LINKS)
+    .join(_CAMPAIGNS, _CAMPAIGNS.c.id == _LINKS.c.campaign_id)
+    .join(
+        _PACTS,
+        and_(
+            _PACTS.c.campaign_id == _CAMPAIGNS.c.id,
+            _PACTS.c.version
+            == select(func.max(_NEWER_PACTS.c.version))
+            .where(_NEWER_PACTS.c.campaign_id == _CAMPAIGNS.c.id)
+            .scalar_subquery(),
+        ),
+    )
+    .join(_EMPLOYEES, _EMPLOYEES.c.id == _LINKS.c.employee_id)
+    .join(_UNITS, _UNITS.c.id == _EMPLOYEES.c.unit_id)
+    .outerjoin(
+        _SIGNATURES,
+        and_(
+            _SIGNATURES.c.campaign_id == _LINKS.c.campaign_id,
+            _SIGNATURES.c.employee_id == _LINKS.c.employee_id,
+            _SIGNATURES.c.revoked_at.is_(None),
+        ),
+    )
+    .outerjoin(_CERTIFICATES, _CERTIFICATES.c.signature_id == _SIGNATURES.c.id)
+    .where(_LINKS.c.token_hash == bindparam("token_hash"), _LINKS.c.voided_at.is_(None))
+)
+
+
+def show_link(session: Session, token: str) -> Shown | None:
+    """``open_link`` for a page that only shows: the same link, campaign, current pact,
+    employee, unit, valid signature and certificate, in one statement of plain rows."""
+    if not _well_formed(token):
+        return None
+    row = session.connection().execute(_SHOW, {"token_hash": keys.token_hash(token)}).first()
+    if row is None:
+        return None
+    campaign = CampaignView(
+        row.campaign_id,
+        row.title,
+        row.issuing_authority,
+        row.opens_at,
+        row.closes_at,
+        PactView(row.heading, row.preamble, row.points, row.legal_basis),
+    )
+    employee = EmployeeView(row.employee_id, row.name, row.position, row.active, UnitView(row.unit))
+    signature = None
+    if row.signature_id is not None:
+        signature = SignatureView(
+            row.signature_id,
+            row.certificate_number,
+            row.signed_at,
+            row.signer_name,
+            row.unit_name,
+        )
+    return Shown(
+        campaign, employee, signature, row.certificate_id is not None, bool(row.revoked_before)
     )

@@ -171,6 +171,8 @@ def invalid_link():
 @limiter.limit(LINK_LIMIT, key_func=token_key)
 @signing_failures
 def personal(token: str):
+    if request.method == "GET" and (page := shown_page(token)) is not None:
+        return page
     opened = links.open_link(get_session(), token)
     if opened is None:
         return invalid_link()
@@ -194,6 +196,49 @@ def personal(token: str):
         outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
         if outcome is not None:
             return redirect(url_for("signing.personal", token=token), code=303)
+    return sign_page(form, campaign, employee, problems)
+
+
+def shown_page(token: str):
+    """A GET's answer from plain rows (``links.show_link``) when it is what nearly every
+    signer sees: the signing form, the done page, or the page of an unknown link; None for
+    the rest (a revoked signature's notice, a closed campaign, an inactive employee), which
+    ``personal`` answers from the mapped objects.
+
+    The page's reads end with a COMMIT, not with the ROLLBACK that closing the session
+    sends: on a ROLLBACK psycopg forgets every statement it prepared on the connection, so
+    that PostgreSQL planned each of a signature's statements anew on every request (this
+    one's plan cost it about four times its execution). Nothing was written: the two end
+    the transaction alike.
+    """
+    page = _shown_page(token)
+    if page is not None:
+        get_session().commit()
+    return page
+
+
+def _shown_page(token: str):
+    shown = links.show_link(get_session(), token)
+    if shown is None:
+        return invalid_link()
+    campaign, employee = shown.campaign, shown.employee
+    if shown.signature is not None:
+        return done_page(shown.signature, campaign, token, shown.certificate_issued)
+    if shown.revoked_before:
+        return None
+    try:
+        signing.check_can_sign(campaign, employee, utcnow())
+    except signing.SigningError:
+        return None
+    if paused := paused_page():
+        return paused
+    return sign_page(SignForm(), campaign, employee, {})
+
+
+def sign_page(form: SignForm, campaign, employee, problems: dict[str, str]):
+    """The signing form for ``employee`` (an ``Employee`` or ``links.EmployeeView``) in
+    ``campaign`` (a ``Campaign`` or ``links.CampaignView``), with ``problems`` next to
+    their fields; 422 when it comes back refused (form_page)."""
     return form_page(
         "signing/sign.html",
         form=form,
@@ -220,7 +265,12 @@ def revoked_page(campaign: Campaign, employee: Employee, token: str):
     )
 
 
-def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool):
+def done_page(
+    signature: Signature | links.SignatureView,
+    campaign: Campaign | links.CampaignView,
+    token: str,
+    issued: bool,
+):
     """The signed page. A certificate not issued yet is asked for in the background (again,
     if the process that was asked died before rendering it), and the page shows its progress."""
     return render_template(
@@ -232,7 +282,7 @@ def done_page(signature: Signature, campaign: Campaign, token: str, issued: bool
     )
 
 
-def certificate_ready(signature: Signature, issued: bool) -> bool:
+def certificate_ready(signature: Signature | links.SignatureView, issued: bool) -> bool:
     """Whether the certificate can be downloaded now; if not, it is asked for in the background."""
     if issued:
         return True

@@ -90,3 +90,106 @@ def test_a_voided_link_opens_nothing_and_its_new_one_does(session, token, campai
     new = links.regenerate(session, campaign, employee, None)
     assert links.open_link(session, token) is None
     assert links.open_link(session, new).employee.id == employee.id
+
+
+# -- showing a link: the same rows as plain values, for the pages a GET shows -------------
+
+
+def shown_as_opened(opened: links.Opened) -> links.Shown:
+    """What ``show_link`` must give for a link ``open_link`` opened."""
+    campaign, employee, signature = opened.campaign, opened.employee, opened.signature
+    return links.Shown(
+        links.CampaignView(
+            campaign.id,
+            campaign.title,
+            campaign.issuing_authority,
+            campaign.opens_at,
+            campaign.closes_at,
+            links.PactView(
+                campaign.pact.heading,
+                campaign.pact.preamble,
+                campaign.pact.points,
+                campaign.pact.legal_basis,
+            ),
+        ),
+        links.EmployeeView(
+            employee.id,
+            employee.name,
+            employee.position,
+            employee.active,
+            links.UnitView(employee.unit.name),
+        ),
+        None
+        if signature is None
+        else links.SignatureView(
+            signature.id,
+            signature.certificate_number,
+            signature.signed_at,
+            signature.signer_name,
+            signature.unit_name,
+        ),
+        opened.certificate_issued,
+        opened.revoked_before,
+    )
+
+
+def test_showing_a_link_reads_what_opening_it_loads_with_the_newest_pact_in_one_query(
+    session, token, campaign, statements
+):
+    session.expunge_all()
+    statements.clear()
+    shown = links.show_link(session, token)
+    assert len(statements) == 1, statements
+    assert shown.campaign.pact.heading == "Pakta, versi kedua"
+    assert shown.campaign.pact.points == ["a", "b", "c"]
+    assert shown == shown_as_opened(links.open_link(session, token))
+
+
+def test_showing_a_signed_link_reads_its_signature_and_then_its_certificate(
+    session, token, campaign, employee, signing_key
+):
+    signature = sign_drawn(session, campaign, employee)
+    shown = links.show_link(session, token)
+    assert shown.signature.id == signature.id and not shown.certificate_issued
+    assert shown == shown_as_opened(links.open_link(session, token))
+    session.add(
+        IssuedCertificate(
+            signature_id=signature.id,
+            token="t",
+            kid=signing_key.kid,
+            pdf=b"%PDF-",
+            pdf_sha256="0" * 64,
+        )
+    )
+    session.flush()
+    assert links.show_link(session, token).certificate_issued
+
+
+def test_showing_a_link_after_a_revocation_reads_no_signature_and_the_revoked_one(
+    session, token, campaign, employee
+):
+    from pakta.services.certificates import revocations
+
+    signature = sign_drawn(session, campaign, employee)
+    revocations.revoke(session, signature, reason="signed_in_error", note="", actor="cli:test")
+    session.flush()
+    shown = links.show_link(session, token)
+    assert shown.signature is None and shown.revoked_before
+    assert shown == shown_as_opened(links.open_link(session, token))
+
+
+@pytest.mark.parametrize("token", ["", "x" * 65, "unknown-token-0123456789"])
+def test_an_unknown_or_malformed_token_shows_nothing(session, token):
+    assert links.show_link(session, token) is None
+
+
+def test_a_voided_link_shows_nothing_and_its_new_one_does(session, token, campaign, employee):
+    new = links.regenerate(session, campaign, employee, None)
+    assert links.show_link(session, token) is None
+    assert links.show_link(session, new).employee.id == employee.id
+
+
+def test_a_shown_campaign_is_open_exactly_when_the_campaign_is(session, token, campaign):
+    shown = links.show_link(session, token).campaign
+    for moment in (campaign.opens_at, campaign.closes_at, NOW, NOW + timedelta(days=31)):
+        assert shown.is_open(moment) == campaign.is_open(moment)

@@ -431,6 +431,79 @@ def test_the_signing_page_takes_one_query(client, token, statements):
     assert len(statements) == 1, statements
 
 
+@pytest.fixture
+def loaded():
+    """The classes of the mapped objects loaded from the database while the test runs."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    seen: list[str] = []
+
+    def record(_session, instance):
+        seen.append(type(instance).__name__)
+
+    event.listen(Session, "loaded_as_persistent", record)
+    yield seen
+    event.remove(Session, "loaded_as_persistent", record)
+
+
+def test_the_done_page_is_read_as_plain_rows_in_one_query(client, token, statements, loaded):
+    # Two of a signature's three requests: loading the link, campaign, pact versions,
+    # employee, unit and signature as mapped objects cost more CPU than the query.
+    assert client.get(f"/s/{token}").status_code == 200
+    assert client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    statements.clear()
+    loaded.clear()
+    done = client.get(f"/s/{token}")
+    assert done.status_code == 200 and 'class="certificate-number"' in done.text
+    # (The test app runs the certificate job eagerly, in a session of its own, after that.)
+    assert sum("FROM signing_link" in s for s in statements) == 1, statements
+    assert loaded == []
+
+
+def test_the_signing_page_loads_no_mapped_object(client, token, loaded):
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200 and 'name="points"' in page.text
+    assert loaded == []
+
+
+@pytest.fixture
+def ends(app):
+    """How the app's transactions ended while the test runs: "commit" or "rollback" (a
+    savepoint's release or rollback, in the tests' harness), in order."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        words = statement.split()
+        if words[:1] == ["RELEASE"] or words[:1] == ["COMMIT"]:
+            seen.append("commit")
+        elif words[:1] == ["ROLLBACK"]:
+            seen.append("rollback")
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_signing_pages_end_their_reads_with_a_commit_which_keeps_prepared_statements(
+    client, token, ends
+):
+    # psycopg forgets the connection's prepared statements on a ROLLBACK: a signing page
+    # that ended so had PostgreSQL plan every statement of the next signature anew.
+    assert client.get(f"/s/{token}").status_code == 200
+    assert ends == ["commit"]
+    assert client.post(f"/s/{token}", data={"signature": signature_data_url(), **ALL_POINTS})
+    ends.clear()
+    assert client.get(f"/s/{token}").status_code == 200
+    assert "rollback" not in ends and ends[0] == "commit", ends
+    ends.clear()
+    assert client.get("/s/unknown-token-0123456789").status_code == 404
+    assert ends == ["commit"]
+
+
 def test_a_signing_post_reads_once_and_writes_the_signature_and_its_tally(
     client, session, token, statements
 ):
