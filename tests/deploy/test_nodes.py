@@ -60,7 +60,9 @@ def test_failed_logins_on_both_nodes_count_against_one_limit(site):
         form = {"email": "mallory@contoh.go.id", "password": "wrong", "csrf_token": ""}
         form["csrf_token"] = _csrf_token(browser, "/masuk")
         answers.append(browser.request("POST", "/masuk", form)[0])
-    assert answers[:allowed] == [200] * allowed  # the form again, saying the password is wrong
+    assert (
+        answers[:allowed] == [422] * allowed
+    )  # the form again (refused), saying the password is wrong
     assert answers[allowed:] == [429, 429]
 
 
