@@ -181,6 +181,16 @@ def connection(app):
 
 
 @pytest.fixture
+def csrf_client(app, connection):
+    """A client whose forms must carry their CSRF token, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield app.test_client()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
 def session(app, connection) -> Iterator[Session]:
     with app.app_context():
         yield get_session()

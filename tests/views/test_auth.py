@@ -110,15 +110,6 @@ def test_admins_can_open_every_admin_page(client, auth, admin_user, path):
     assert client.get(path).status_code == 200
 
 
-@pytest.fixture
-def csrf_client(app, connection):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield app.test_client()
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
 def test_a_form_posted_without_its_csrf_token_is_refused(csrf_client, admin_user):
     response = csrf_client.post("/masuk", data={"email": admin_user.email, "password": PASSWORD})
     assert response.status_code == 400

@@ -347,15 +347,6 @@ def test_a_form_shown_again_with_its_errors_is_the_same_page_as_before(scene):
     assert 'value="pilkada-2029"' in refused.text  # what was typed is kept
 
 
-@pytest.fixture
-def csrf_client(app, connection):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield app.test_client()
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
 def test_every_post_route_refuses_a_form_without_its_csrf_token(
     app,
     csrf_client,

@@ -154,15 +154,6 @@ TEN_MB = 10 * 1024 * 1024
 EXPIRED = "Formulir sudah kedaluwarsa atau terkirim dua kali."
 
 
-@pytest.fixture
-def csrf_client(app, connection):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        yield app.test_client()
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from pakta.models import AuditEvent, RosterUpload, Unit
 from tests.conftest import PASSWORD, TOTP_SECRET
-from tests.views.test_auth import csrf_client  # noqa: F401  (a client that checks CSRF)
 
 TREE = (
     "id;nama_unor;diatasan_id;eselon_id\n"
