@@ -89,7 +89,7 @@ class _NoLog:
 
     def __enter__(self):
         self.kept = transparency_log.log_signature
-        signing.transparency_log.log_signature = lambda session, signature: None
+        signing.transparency_log.log_signature = lambda *_args: None
 
     def __exit__(self, *_exc):
         signing.transparency_log.log_signature = self.kept

@@ -10,6 +10,7 @@ from pakta import keys
 from pakta.models import (
     Campaign,
     Employee,
+    EmploymentType,
     IssuedCertificate,
     PactText,
     Signature,
@@ -213,6 +214,8 @@ def open_link(session: Session, token: str) -> Opened | None:
 
 @dataclass(frozen=True)
 class PactView:
+    id: int
+    sha256: str
     heading: str
     preamble: str
     points: list[str]
@@ -242,9 +245,12 @@ class UnitView:
 @dataclass(frozen=True)
 class EmployeeView:
     id: int
+    identity_number: str
     name: str
     position: str
+    employment_type: EmploymentType
     active: bool
+    unit_id: int
     unit: UnitView
 
 
@@ -284,14 +290,19 @@ _SHOW = (
         _CAMPAIGNS.c.issuing_authority,
         _CAMPAIGNS.c.opens_at,
         _CAMPAIGNS.c.closes_at,
+        _PACTS.c.id.label("pact_id"),
+        _PACTS.c.sha256,
         _PACTS.c.heading,
         _PACTS.c.preamble,
         _PACTS.c.points,
         _PACTS.c.legal_basis,
         _EMPLOYEES.c.id.label("employee_id"),
+        _EMPLOYEES.c.identity_number,
         _EMPLOYEES.c.name,
         _EMPLOYEES.c.position,
+        _EMPLOYEES.c.employment_type,
         _EMPLOYEES.c.active,
+        _EMPLOYEES.c.unit_id,
         _UNITS.c.name.label("unit"),
         _SIGNATURES.c.id.label("signature_id"),
         _SIGNATURES.c.certificate_number,
@@ -349,9 +360,18 @@ def show_link(session: Session, token: str) -> Shown | None:
         row.issuing_authority,
         row.opens_at,
         row.closes_at,
-        PactView(row.heading, row.preamble, row.points, row.legal_basis),
+        PactView(row.pact_id, row.sha256, row.heading, row.preamble, row.points, row.legal_basis),
     )
-    employee = EmployeeView(row.employee_id, row.name, row.position, row.active, UnitView(row.unit))
+    employee = EmployeeView(
+        row.employee_id,
+        row.identity_number,
+        row.name,
+        row.position,
+        row.employment_type,
+        row.active,
+        row.unit_id,
+        UnitView(row.unit),
+    )
     signature = None
     if row.signature_id is not None:
         signature = SignatureView(

@@ -9,18 +9,21 @@ the signature that won. A revoked signature no longer counts: the person signs
 again like anyone who has not signed, and gets a new certificate number.
 """
 
+import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pakta.i18n import _l
 from pakta.models import Campaign, Employee, Signature, SignatureMethod, utcnow
-from pakta.services import person_names, transparency_log
+from pakta.services import person_names, tallies, transparency_log
 from pakta.services.certificates import revocations
+from pakta.services.links import CampaignView, EmployeeView
 
 # Crockford's base32: no I, L, O or U, so a number read aloud or retyped survives.
 _CERTIFICATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -77,8 +80,17 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Outcome:
-    signature: Signature
+    """The signature that stands for the person, and whether this request wrote it."""
+
+    signature_id: int
     created: bool
+    session: Session = field(repr=False, compare=False)
+
+    @property
+    def signature(self) -> Signature:
+        """The mapped row, loaded when first asked for (the identity map keeps it): the
+        personal link's POST only redirects, and never asks."""
+        return self.session.get_one(Signature, self.signature_id)
 
 
 def existing_signature(
@@ -121,73 +133,112 @@ def _check_submission(campaign: Campaign, employee: Employee, evidence: Evidence
 def sign(
     session: Session,
     *,
-    campaign: Campaign,
-    employee: Employee,
+    campaign: Campaign | CampaignView,
+    employee: Employee | EmployeeView,
     method: SignatureMethod,
     evidence: Evidence,
     now: datetime | None = None,
     looked_up: bool = False,
 ) -> Outcome:
-    """Record the signature, or hand back the one already recorded. Flushes, never commits.
+    """Record the signature, or hand back the one already recorded. Never commits.
 
-    ``looked_up``: the caller has looked for the person's signature in this transaction and
-    found none, so it is not looked up again. Either way the unique constraints settle a race
-    (another tab, a retried or doubled submission with the same ``client_submission_id``):
-    the insert fails and the signature that won is looked up then.
+    ``campaign`` and ``employee`` are the mapped objects or the plain views of a link's
+    page (``links.show_link``): only their values are read. ``looked_up``: the caller has
+    looked for the person's signature in this transaction and found none, so it is not
+    looked up again. Either way the unique indexes settle a race (another tab, a retried
+    or doubled submission with the same ``client_submission_id``): the insert writes
+    nothing, and the signature that won is looked up then.
     """
     if not looked_up:
         existing = existing_signature(session, campaign, employee)
         if existing is not None:
-            return Outcome(existing, created=False)
+            return Outcome(existing.id, False, session)
     now = now or utcnow()
     check_can_sign(campaign, employee, now)
     _check_submission(campaign, employee, evidence)
     for _attempt in range(3):
-        try:
-            with session.begin_nested():
-                signature = record_signature(
-                    session,
-                    campaign=campaign,
-                    employee=employee,
-                    method=method,
-                    evidence=evidence,
-                    signed_at=now,
-                )
-        except IntegrityError:
-            # Someone signed for this person in the meantime (another tab, a retry with the
-            # same submission id), or the submission id signed for someone else (or for
-            # another campaign), or (rarely) the random certificate number was taken: look,
-            # then try again.
-            existing = existing_signature(session, campaign, employee)
-            if existing is not None:
-                return Outcome(existing, created=False)
-            if evidence.client_submission_id and by_submission_id(
-                session, evidence.client_submission_id
-            ):
-                raise IncompleteSubmission(str(_l("Reload the page and sign again."))) from None
-            continue
-        return Outcome(signature, created=True)
+        signature_id = write_signature(
+            session,
+            campaign=campaign,
+            employee=employee,
+            method=method,
+            evidence=evidence,
+            signed_at=now,
+        )
+        if signature_id is not None:
+            return Outcome(signature_id, True, session)
+        # Someone signed for this person in the meantime (another tab, a retry with the same
+        # submission id), or the submission id signed for someone else (or for another
+        # campaign), or (rarely) the random certificate number was taken: look, then try
+        # again.
+        existing = existing_signature(session, campaign, employee)
+        if existing is not None:
+            return Outcome(existing.id, False, session)
+        if evidence.client_submission_id and by_submission_id(
+            session, evidence.client_submission_id
+        ):
+            raise IncompleteSubmission(str(_l("Reload the page and sign again.")))
     raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    # Built once per dialect. A conflict with any unique index (the person's valid
+    # signature, the submission id, the certificate number) writes nothing and returns no
+    # row: no savepoint is needed to go on in the same transaction, which costs two round
+    # trips a signature.
+    insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    table = Signature.__table__
+    return insert_for(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def record_signature(
     session: Session,
     *,
-    campaign: Campaign,
-    employee: Employee,
+    campaign: Campaign | CampaignView,
+    employee: Employee | EmployeeView,
     method: SignatureMethod,
     evidence: Evidence,
     signed_at: datetime | None = None,
 ) -> Signature:
-    """Write the row as it stands; `sign` is the checked way in."""
-    signed_at = signed_at or utcnow()
-    pact = campaign.pact
-    signature = Signature(
-        public_id=secrets.token_urlsafe(16),
-        certificate_number=new_certificate_number(signed_at),
+    """Write the row as it stands (``write_signature``) and load it; `sign` is the checked
+    way in. Raises ``SigningError`` when a unique index refused it."""
+    signature_id = write_signature(
+        session,
         campaign=campaign,
         employee=employee,
-        pact_text=pact,
+        method=method,
+        evidence=evidence,
+        signed_at=signed_at,
+    )
+    if signature_id is None:
+        raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
+    return session.get_one(Signature, signature_id)
+
+
+def write_signature(
+    session: Session,
+    *,
+    campaign: Campaign | CampaignView,
+    employee: Employee | EmployeeView,
+    method: SignatureMethod,
+    evidence: Evidence,
+    signed_at: datetime | None = None,
+) -> int | None:
+    """Write the row as it stands, its log entry and its count in the tallies; its id, or
+    None when a unique index refused it (nothing is written then).
+
+    One statement of plain values rather than a mapped object's flush: this runs on every
+    signature, and the unit of work's bookkeeping cost more than the insert.
+    """
+    signed_at = signed_at or utcnow()
+    pact = campaign.pact
+    record = SignedRecord(
+        public_id=secrets.token_urlsafe(16),
+        certificate_number=new_certificate_number(signed_at),
+        campaign_id=campaign.id,
+        employee_id=employee.id,
+        pact_text_id=pact.id,
         pact_sha256=pact.sha256,
         acknowledged_points=list(evidence.acknowledged_points),
         unit_id=employee.unit_id,
@@ -205,8 +256,54 @@ def record_signature(
         client_submission_id=evidence.client_submission_id,
         apel_session_id=evidence.apel_session_id,
     )
-    session.add(signature)
-    session.flush()
-    # In the same transaction (and savepoint): a signature that is not logged is not written.
-    transparency_log.log_signature(session, signature)
-    return signature
+    statement = _insert_statement(session.get_bind().dialect.name)
+    values = {name: getattr(record, name) for name in _COLUMNS}
+    signature_id = session.execute(
+        statement.execution_options(**tallies.COUNTED_BY_WRITER), values
+    ).scalar()
+    if signature_id is None:
+        return None
+    # In the same transaction: a signature that is not logged is not written. The log's head
+    # is locked first and the tally row after it, as a revocation does, so that the two never
+    # wait for each other crosswise.
+    transparency_log.log_signature(
+        session, dataclasses.replace(record, id=signature_id), employee.identity_number
+    )
+    tallies.count_signature(
+        session,
+        campaign_id=campaign.id,
+        unit_id=employee.unit_id,
+        employment_type=employee.employment_type,
+    )
+    return signature_id
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """A signature's row as written, before the database gives it an id."""
+
+    public_id: str
+    certificate_number: str
+    campaign_id: int
+    employee_id: int
+    pact_text_id: int
+    pact_sha256: str
+    acknowledged_points: list[int]
+    unit_id: int
+    unit_name: str
+    signer_name: str
+    signer_position: str
+    signed_at: datetime
+    method: SignatureMethod
+    witness_user_id: int | None
+    ip_address: str
+    request_scheme: str
+    user_agent: str
+    signature_png: bytes | None
+    typed_name: str | None
+    client_submission_id: str | None
+    apel_session_id: int | None
+    id: int | None = None
+
+
+_COLUMNS = tuple(f.name for f in dataclasses.fields(SignedRecord) if f.name != "id")

@@ -5,9 +5,11 @@ grouping the roster against every signature on each dashboard load. Those rows
 are kept current by the session itself, so no writer can forget them:
 
 * a new signature adds one to ``signed`` (in the signer's current unit, when the
-  signer is active) and to ``collected`` (in the unit at signing) when its
-  transaction commits: one upsert, the last statement before COMMIT, so
-  concurrent signers in one unit hold that row's lock only for the commit;
+  signer is active) and to ``collected`` (in the unit at signing): one upsert.
+  ``signing.write_signature`` runs it itself, after the transparency log's head
+  (``count_signature``), whose lock already orders the signers; a signature
+  added as a mapped object is counted when its transaction commits, as the
+  last statement before COMMIT;
 * only valid signatures count: a revocation (``Signature.revoked_at`` set) takes
   the signature off both counts again, a reinstatement adds it back, each by the
   same kind of upsert;
@@ -294,9 +296,33 @@ def _notice_flushed_changes(session: Session, _context) -> None:
             _notice_flip(session, instance)
 
 
+def count_signature(
+    session: Session, *, campaign_id: int, unit_id: int, employment_type: EmploymentType | str
+) -> None:
+    """Count a new valid signature of an active employee, written by a statement of its own
+    (``COUNTED_BY_WRITER``): one to ``signed`` and to ``collected`` in their unit, now, in
+    the writer's transaction. A savepoint rolled back takes the count back with the row."""
+    row = dict(
+        campaign_id=campaign_id,
+        unit_id=unit_id,
+        employment_type=type_key(employment_type),
+        roster=0,
+        signed=1,
+        collected=1,
+    )
+    _upsert(session, [row], set_roster=False)
+
+
+# The execution option of a statement that writes signatures and counts them itself
+# (``count_signature``): it does not make the tallies stale.
+COUNTED_BY_WRITER = {"pakta_tallies_counted": True}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _notice_bulk_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("pakta_tallies_counted"):
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _COUNTED_TABLES:

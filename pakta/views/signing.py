@@ -117,8 +117,8 @@ def refused_fields(form: SignForm) -> dict[str, str]:
 
 def try_to_sign(
     form: SignForm,
-    campaign: Campaign,
-    employee: Employee,
+    campaign: Campaign | links.CampaignView,
+    employee: Employee | links.EmployeeView,
     method: SignatureMethod,
     witness_user_id: int | None = None,
     apel_session_id: int | None = None,
@@ -173,6 +173,8 @@ def invalid_link():
 def personal(token: str):
     if request.method == "GET" and (page := shown_page(token)) is not None:
         return page
+    if request.method == "POST" and (answer := posted_form(token)) is not None:
+        return answer
     opened = links.open_link(get_session(), token)
     if opened is None:
         return invalid_link()
@@ -233,6 +235,30 @@ def _shown_page(token: str):
     if paused := paused_page():
         return paused
     return sign_page(SignForm(), campaign, employee, {})
+
+
+def posted_form(token: str):
+    """A POST's answer from plain rows when the person can sign or has signed (nearly every
+    POST); None for the rest (a closed campaign, an inactive employee), which ``personal``
+    answers from the mapped objects. The signature is written from the same plain values
+    (``signing.record_signature``)."""
+    shown = links.show_link(get_session(), token)
+    if shown is None:
+        return invalid_link()
+    if shown.signature is not None:
+        return redirect(url_for("signing.personal", token=token), code=303)
+    campaign, employee = shown.campaign, shown.employee
+    try:
+        signing.check_can_sign(campaign, employee, utcnow())
+    except signing.SigningError:
+        return None
+    if paused := paused_page():
+        return paused
+    form = SignForm()
+    outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
+    if outcome is not None:
+        return redirect(url_for("signing.personal", token=token), code=303)
+    return sign_page(form, campaign, employee, problems)
 
 
 def sign_page(form: SignForm, campaign, employee, problems: dict[str, str]):

@@ -106,6 +106,8 @@ def shown_as_opened(opened: links.Opened) -> links.Shown:
             campaign.opens_at,
             campaign.closes_at,
             links.PactView(
+                campaign.pact.id,
+                campaign.pact.sha256,
                 campaign.pact.heading,
                 campaign.pact.preamble,
                 campaign.pact.points,
@@ -114,9 +116,12 @@ def shown_as_opened(opened: links.Opened) -> links.Shown:
         ),
         links.EmployeeView(
             employee.id,
+            employee.identity_number,
             employee.name,
             employee.position,
+            employee.employment_type,
             employee.active,
+            employee.unit_id,
             links.UnitView(employee.unit.name),
         ),
         None

@@ -52,7 +52,7 @@ def backfill(session: Session) -> Backfilled:
     counts = {"signatures": 0, "revocations": 0}
     for _when, kind, _id, record in sorted(pending, key=lambda item: item[:3]):
         if kind == 0:
-            events.log_signature(session, record)
+            events.log_signature(session, record, record.employee.identity_number)
             counts["signatures"] += 1
         else:
             events.log_revocation(session, record, record.signature)

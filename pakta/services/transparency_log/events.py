@@ -8,7 +8,7 @@ the instance (and only it) can tell whose entry it is.
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ from pakta.models import (
     Signature,
 )
 from pakta.services.transparency_log.entries import Appended, Condition, append
+
+if TYPE_CHECKING:
+    from pakta.services.signing import SignedRecord
 
 SIGNATURE = "signature"
 RESIGNATURE = "resignature"
@@ -97,8 +100,12 @@ _RESIGNING = exists().where(
 )
 
 
-def log_signature(session: Session, signature: Signature) -> Appended:
-    fields = signature_fields(signature, signature.employee.identity_number)
+def log_signature(
+    session: Session, signature: "Signature | SignedRecord", identity_number: str
+) -> Appended:
+    """The entry of a new signature: ``signature`` is its row (mapped, or as written by
+    ``signing.record_signature``), ``identity_number`` its signer's."""
+    fields = signature_fields(signature, identity_number)
     resigning = Condition(
         _RESIGNING,
         {
