@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import create_engine, text
 
 from pakta.config import normalize_database_url
+from pakta.serving import freeze_startup_objects
 
 TYPES = ("PNS", "PPPK", "NON_ASN")
 
@@ -129,4 +130,6 @@ def create_app() -> Flask:
             rows = rollup(result)
         return table_page.render(rows=rows, types=TYPES)
 
+    # Served as the real app is (wsgi.py): what start-up built is out of the collector's way.
+    freeze_startup_objects()
     return app

@@ -12,13 +12,17 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from pakta import create_app
+from pakta.serving import freeze_startup_objects
 
 
 def create_bench_app() -> Flask:
+    """The app as ``wsgi.py`` serves it, with the bench's instance folder."""
     overrides = {}
     if os.environ.get("BENCH_INSTANCE_PATH"):
         overrides["INSTANCE_PATH"] = os.environ["BENCH_INSTANCE_PATH"]
-    return create_app(overrides)
+    app = create_app(overrides)
+    freeze_startup_objects()
+    return app
 
 
 if __name__ == "__main__":

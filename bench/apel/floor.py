@@ -42,6 +42,7 @@ from wtforms.validators import DataRequired
 
 from pakta.config import normalize_database_url
 from pakta.models import SigningLink
+from pakta.serving import freeze_startup_objects
 
 metadata = MetaData()
 # The floor's own table: one row per signed link, the drawn PNG as received.
@@ -151,4 +152,6 @@ def create_floor(database_url: str | None = None, secret: str | None = None) -> 
             pass  # sent twice: the first one is stored, and the 303 shows it
         return redirect(url_for("sign", token=token), code=303)
 
+    # Served as the real app is (wsgi.py): what start-up built is out of the collector's way.
+    freeze_startup_objects()
     return app
