@@ -98,6 +98,11 @@ def run(url: str, redis_url: str, args, instance: str) -> dict:
             f"each, then {args.rounds} alternating rounds, {args.duration:g} s counted each "
             f"(after a {args.ramp:g} s ramp a round)"
         )
+        if not counters.autovacuum():
+            print(
+                "  (autovacuum is off on this server: the tables the load writes are analyzed "
+                "after the warm-up and between rounds, as autovacuum would)"
+            )
         phases.capacity(app, floor, counters, args)
         print(f"Paced: {args.paced_rate:g} arrivals/s for {args.paced_duration:g} s")
         paced = phases.paced(app, counters, args)

@@ -166,6 +166,21 @@ class Counters:
         with self.engine.connect() as connection:
             return connection.scalar(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
 
+    def autovacuum(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.scalar(text("SHOW autovacuum")) == "on"
+
+    def analyze_written(self) -> None:
+        """ANALYZE the tables the load writes, both sides'. What autovacuum does in production
+        (once 50 rows and a tenth of a table have changed), for a server that runs without it
+        (CI's PostgreSQL has ``autovacuum = off``): without it, statistics taken when the
+        tables were empty stay, and the planner keeps plans for empty tables while thousands
+        of signatures arrive (a link's lookup then read every signature of the campaign)."""
+        tables = ("signature", "log_entry", "log_head", "unit_tally", "issued_certificate")
+        with self.engine.connect() as connection:
+            connection.execute(text(f"ANALYZE {', '.join((*tables, floor.floor_signature.name))}"))
+            connection.commit()
+
     def pids(self) -> list[int]:
         """The backends serving the bench database (the servers' pooled connections)."""
         query = text(

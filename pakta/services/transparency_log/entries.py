@@ -73,6 +73,18 @@ _UPDATE_HEAD = (
     )
 )
 _HEAD_COLUMNS = (_HEADS.c.size, _HEADS.c.frontier, _HEADS.c.root_hash)
+# PostgreSQL writes the entry and moves the head in one statement (the INSERT in a WITH
+# clause): one round trip a signature fewer. SQLite, which has no INSERT in a WITH clause,
+# runs the two above one after the other.
+_ENTRY_COLUMNS = ("log", "seq", "event_type", "subject", "body", "leaf_hash", "root_hash")
+_WRITE_ENTRY_AND_HEAD = _UPDATE_HEAD.add_cte(
+    insert(LogEntry.__table__)
+    .values(
+        {name: bindparam(f"entry_{name}") for name in _ENTRY_COLUMNS}
+        | {"created_at": bindparam("now")}
+    )
+    .cte("entry")
+)
 
 
 @dataclass(frozen=True)
@@ -130,27 +142,26 @@ def append(
     frontier.append(leaf)
     appended = Appended(head.size, leaf.hex(), frontier.root().hex())
     now = utcnow()
-    session.execute(
-        _INSERT_ENTRY,
-        {
-            "log": log,
-            "seq": appended.seq,
-            "event_type": event_type,
-            "subject": subject,
-            "body": body,
-            "leaf_hash": appended.leaf_hash,
-            "root_hash": appended.root_hash,
-            "created_at": now,
-        },
-    )
-    session.execute(
-        _UPDATE_HEAD,
-        {
-            "head_log": log,
-            "new_size": frontier.size,
-            "new_frontier": frontier.to_bytes(),
-            "new_root": appended.root_hash,
-            "now": now,
-        },
-    )
+    entry = {
+        "log": log,
+        "seq": appended.seq,
+        "event_type": event_type,
+        "subject": subject,
+        "body": body,
+        "leaf_hash": appended.leaf_hash,
+        "root_hash": appended.root_hash,
+    }
+    head = {
+        "head_log": log,
+        "new_size": frontier.size,
+        "new_frontier": frontier.to_bytes(),
+        "new_root": appended.root_hash,
+        "now": now,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        values = {f"entry_{name}": value for name, value in entry.items()}
+        session.execute(_WRITE_ENTRY_AND_HEAD, {**values, **head})
+    else:
+        session.execute(_INSERT_ENTRY, {**entry, "created_at": now})
+        session.execute(_UPDATE_HEAD, head)
     return appended
