@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime
+from jinja2 import pass_context
 
 from pakta import formats, labels
 from pakta.i18n import LOCALES, get_locale
@@ -55,11 +56,31 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, pattern)
 
 
+# The page's locale, under a name no view passes: looked up once a page rather than once for
+# each of the thousands of numbers a dashboard writes.
+_LOCALE = "_page_locale"
+
+
+def _page_locale() -> dict:
+    return {_LOCALE: str(get_locale())}
+
+
+@pass_context
+def _number(context, value: int | float | None) -> str:
+    return formats.number(value, locale=context.get(_LOCALE))
+
+
+@pass_context
+def _percent(context, rate: float | None, whole: bool = False) -> str:
+    return formats.percent(rate, whole=whole, locale=context.get(_LOCALE))
+
+
 def init_app(app: Flask) -> None:
+    app.context_processor(_page_locale)
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["mask"] = mask_identity
-    app.jinja_env.filters["percent"] = formats.percent
-    app.jinja_env.filters["number"] = formats.number
+    app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["day"] = formats.day
     app.jinja_env.filters["signing_method"] = labels.signing_method
     app.jinja_env.filters["audit_action"] = labels.audit_action
