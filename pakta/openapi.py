@@ -10,6 +10,11 @@ from pakta.services.certificates.verification import Finding, Outcome, Status
 from pakta.services.rollups import EMPLOYMENT_TYPES, View
 
 PREFIX = "/api/v1"
+# The proof endpoints' answer when a stored leaf hash is no hash (views.api.damaged_log).
+DAMAGED_LOG = (
+    "The log was edited behind the app's back (a stored leaf hash is not a hash): no proof "
+    "can be given."
+)
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -300,6 +305,7 @@ def _paths() -> dict:
                 "responses": {
                     "200": _json(_ref("schemas", "InclusionProof"), "The proof."),
                     "404": _error("No signature with this certificate number is logged."),
+                    "409": _error(DAMAGED_LOG),
                     "429": _ref("responses", "TooManyRequests"),
                 },
             }
@@ -334,6 +340,7 @@ def _paths() -> dict:
                     "200": _json(_ref("schemas", "ConsistencyProof"), "The proof."),
                     "400": _ref("responses", "BadRequest"),
                     "404": _ref("responses", "NotFound"),
+                    "409": _error(DAMAGED_LOG),
                     "429": _ref("responses", "TooManyRequests"),
                 },
             }

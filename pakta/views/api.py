@@ -7,6 +7,7 @@ exist. Every route here is described in ``pakta.openapi`` (a test checks it).
 """
 
 import hashlib
+import logging
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
@@ -20,6 +21,8 @@ from pakta.services import api_tokens, campaigns, rollups, units
 from pakta.services.certificates import verification
 from pakta.services.transparency_log import merkle, proofs
 from pakta.timeutil import to_local
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are not cookies: a third-party page cannot make a browser send one.
@@ -180,10 +183,32 @@ def openapi_document():
 # -- the transparency log: proofs anyone can check against a signed checkpoint --------------
 
 
+def damaged_log(log_name: LogName):
+    """409 for a proof the log cannot give because a stored leaf hash is no hash: the log
+    was edited behind the app's back (``pakta audit verify`` says where). The verification
+    pages call such a certificate TIDAK SAH; a proof built from the damage would mislead."""
+    log.error("the %s log holds a leaf hash that is not 64 hex digits", log_name.value)
+    response = jsonify(
+        error={
+            "code": 409,
+            "title": _("The transparency log is damaged"),
+            "detail": _(
+                "A stored entry of the log is not what the log wrote, so no proof can be "
+                "given. The operators have been told."
+            ),
+        }
+    )
+    response.status_code = 409
+    return response
+
+
 @bp.get("/proof/<certificate_number>")
 @limiter.limit("120 per minute")
 def inclusion_proof(certificate_number: str):
-    document = proofs.proof_document(get_session(), certificate_number)
+    try:
+        document = proofs.proof_document(get_session(), certificate_number)
+    except ValueError:  # a stored leaf hash that is no hash (proofs.leaf_hashes)
+        return damaged_log(LogName.SIGNING)
     if document is None:
         abort(404)
     response = jsonify(document)
@@ -209,6 +234,8 @@ def consistency_proof():
         # Well-formed sizes the log has no proof between (not reached yet, or old > new):
         # that proof does not exist, like an unknown certificate's.
         abort(404)
+    except ValueError:  # a stored leaf hash that is no hash (proofs.leaf_hashes)
+        return damaged_log(log)
     response = jsonify(
         {"log": log.value, "old_size": old, "new_size": new, "proof": [n.hex() for n in proof]}
     )

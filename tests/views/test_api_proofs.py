@@ -6,7 +6,7 @@ from pakta.keys import certificate
 from pakta.models import LogName
 from pakta.services import signing
 from pakta.services.transparency_log import checkpoints, merkle, proofs
-from tests.conftest import make_employee
+from tests.conftest import make_employee, tamper
 
 
 def make_checkpoint(app, session):
@@ -82,3 +82,17 @@ def test_a_consistency_proof_beyond_the_log_or_backwards_is_not_found(client, si
     assert client.get("/api/v1/consistency?old=2&new=1").status_code == 404
     # Past any database integer: answered from the log's head, never sent to the database.
     assert client.get("/api/v1/consistency?old=240&new=430533939597020").status_code == 404
+
+
+def test_a_log_whose_stored_leaf_hash_is_no_hash_gives_no_proof_and_says_it_is_damaged(
+    own_app, history
+):
+    # An edit behind the app's back: the proof endpoints answer 409 with a reason, not 500.
+    tamper(
+        own_app, "UPDATE log_entry SET leaf_hash = 'not a hash' WHERE seq = 1 AND log = 'signing'"
+    )
+    client = own_app.test_client()
+    for path in (f"/api/v1/proof/{history['second']}", "/api/v1/consistency?old=1&new=3"):
+        answer = client.get(path)
+        assert answer.status_code == 409, path
+        assert answer.json["error"]["title"] == "Log transparansi rusak"
