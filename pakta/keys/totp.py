@@ -146,7 +146,7 @@ def create(path: str | os.PathLike) -> Keyring:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(path, _encode((new_key(),)), mode=0o600, exclusive=True)
         except FileExistsError:
-            pass  # another process made it first: both use that one
+            return load(path)  # another process made it first: both use that one
         except OSError as error:
             raise TotpKeyError(
                 f"the TOTP key file {path} cannot be made: {error.strerror}"

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -192,25 +193,10 @@ def _insert_statement(dialect: str) -> Insert:
     return insert_for(table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def record_signature(
-    session: Session,
-    *,
-    campaign: Campaign | CampaignView,
-    employee: Employee | EmployeeView,
-    method: SignatureMethod,
-    evidence: Evidence,
-    signed_at: datetime | None = None,
-) -> Signature:
-    """Write the row as it stands (``write_signature``) and load it; `sign` is the checked
+def record_signature(session: Session, **fields: Any) -> Signature:
+    """``write_signature`` (the same keywords), and the row loaded; `sign` is the checked
     way in. Raises ``SigningError`` when a unique index refused it."""
-    signature_id = write_signature(
-        session,
-        campaign=campaign,
-        employee=employee,
-        method=method,
-        evidence=evidence,
-        signed_at=signed_at,
-    )
+    signature_id = write_signature(session, **fields)
     if signature_id is None:
         raise SigningError(str(_l("The signature could not be recorded. Please try again.")))
     return session.get_one(Signature, signature_id)

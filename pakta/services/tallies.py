@@ -315,14 +315,15 @@ def count_signature(
 
 # The execution option of a statement that writes signatures and counts them itself
 # (``count_signature``): it does not make the tallies stale.
-COUNTED_BY_WRITER = {"pakta_tallies_counted": True}
+_COUNTED = "pakta_tallies_counted"
+COUNTED_BY_WRITER = {_COUNTED: True}
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _notice_bulk_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    if state.execution_options.get("pakta_tallies_counted"):
+    if state.execution_options.get(_COUNTED):
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _COUNTED_TABLES:

@@ -171,9 +171,7 @@ def invalid_link():
 @limiter.limit(LINK_LIMIT, key_func=token_key)
 @signing_failures
 def personal(token: str):
-    if request.method == "GET" and (page := shown_page(token)) is not None:
-        return page
-    if request.method == "POST" and (answer := posted_form(token)) is not None:
+    if (answer := answer_from_rows(token)) is not None:
         return answer
     opened = links.open_link(get_session(), token)
     if opened is None:
@@ -201,32 +199,36 @@ def personal(token: str):
     return sign_page(form, campaign, employee, problems)
 
 
-def shown_page(token: str):
-    """A GET's answer from plain rows (``links.show_link``) when it is what nearly every
-    signer sees: the signing form, the done page, or the page of an unknown link; None for
+def answer_from_rows(token: str):
+    """The answer from plain rows (``links.show_link``) when it is what nearly every signer
+    gets: the signing form, a signature written from the same values
+    (``signing.write_signature``), the done page, or the page of an unknown link; None for
     the rest (a revoked signature's notice, a closed campaign, an inactive employee), which
     ``personal`` answers from the mapped objects.
 
-    The page's reads end with a COMMIT, not with the ROLLBACK that closing the session
-    sends: on a ROLLBACK psycopg forgets every statement it prepared on the connection, so
-    that PostgreSQL planned each of a signature's statements anew on every request (this
-    one's plan cost it about four times its execution). Nothing was written: the two end
-    the transaction alike.
+    A GET's reads end with a COMMIT, not with the ROLLBACK that closing the session sends:
+    on a ROLLBACK psycopg forgets every statement it prepared on the connection, so that
+    PostgreSQL planned each of a signature's statements anew on every request (this one's
+    plan cost it about four times its execution). Nothing was written: the two end the
+    transaction alike.
     """
-    page = _shown_page(token)
-    if page is not None:
+    answer = _answer_from_rows(token)
+    if answer is not None and request.method == "GET":
         get_session().commit()
-    return page
+    return answer
 
 
-def _shown_page(token: str):
+def _answer_from_rows(token: str):
     shown = links.show_link(get_session(), token)
     if shown is None:
         return invalid_link()
     campaign, employee = shown.campaign, shown.employee
+    posted = request.method == "POST"
     if shown.signature is not None:
+        if posted:
+            return redirect(url_for("signing.personal", token=token), code=303)
         return done_page(shown.signature, campaign, token, shown.certificate_issued)
-    if shown.revoked_before:
+    if shown.revoked_before and not posted:
         return None
     try:
         signing.check_can_sign(campaign, employee, utcnow())
@@ -234,30 +236,11 @@ def _shown_page(token: str):
         return None
     if paused := paused_page():
         return paused
-    return sign_page(SignForm(), campaign, employee, {})
-
-
-def posted_form(token: str):
-    """A POST's answer from plain rows when the person can sign or has signed (nearly every
-    POST); None for the rest (a closed campaign, an inactive employee), which ``personal``
-    answers from the mapped objects. The signature is written from the same plain values
-    (``signing.record_signature``)."""
-    shown = links.show_link(get_session(), token)
-    if shown is None:
-        return invalid_link()
-    if shown.signature is not None:
-        return redirect(url_for("signing.personal", token=token), code=303)
-    campaign, employee = shown.campaign, shown.employee
-    try:
-        signing.check_can_sign(campaign, employee, utcnow())
-    except signing.SigningError:
-        return None
-    if paused := paused_page():
-        return paused
-    form = SignForm()
-    outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
-    if outcome is not None:
-        return redirect(url_for("signing.personal", token=token), code=303)
+    form, problems = SignForm(), {}
+    if posted:
+        outcome, problems = try_to_sign(form, campaign, employee, SignatureMethod.PERSONAL_LINK)
+        if outcome is not None:
+            return redirect(url_for("signing.personal", token=token), code=303)
     return sign_page(form, campaign, employee, problems)
 
 
